@@ -1,0 +1,1 @@
+"""Guichet's service code: everything the Lambda functions need besides app.py."""

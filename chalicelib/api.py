@@ -1,0 +1,352 @@
+"""The HTTP edge: declared routes, body and query validation, auth, problem responses.
+
+Every route is declared through `Api.route` with its body model, query model,
+response type, status and who may call it. The declaration registers the
+Chalice route, feeds the OpenAPI document (chalicelib/openapi.py), and wraps the
+handler so that it receives a validated `Call`. Handlers stay a few lines:
+call one service function, return a pydantic model.
+
+Chalice swallows view exceptions into its own 500, so errors are rendered here,
+in `error_response`, the one place where domain and validation errors become
+application/problem+json; `problem_middleware` does the same for the errors
+Chalice produces itself (405, 415...).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from chalicelib.auth import Identity, authenticate
+from chalicelib.errors import (
+    PROBLEM_JSON,
+    BadRequestError,
+    FieldError,
+    GuichetError,
+    InternalError,
+    InvalidFieldsError,
+    PayloadTooLargeError,
+    UnauthorizedError,
+    problem_body,
+)
+from chalicelib.logs import get_logger
+
+if TYPE_CHECKING:
+    from chalice import Blueprint, Response
+    from chalice.app import Request
+
+Method = Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
+MAX_JSON_BODY_BYTES = 64 * 1024
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+PATH_PARAMETER = re.compile(r"{(\w+)}")
+
+
+class RequestModel(BaseModel):
+    """Base of every request body and query: unknown fields are errors, text is trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What a route takes and gives: the source of the OpenAPI document."""
+
+    path: str
+    method: Method
+    operation_id: str
+    summary: str
+    tag: str
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: Any = None
+    anonymous: bool = False
+    roles: tuple[str, ...] = ()
+    idempotent: bool = False
+    # Statuses besides the success one that the route documents.
+    errors: tuple[int, ...] = ()
+
+    @property
+    def path_parameters(self) -> list[str]:
+        return PATH_PARAMETER.findall(self.path)
+
+
+ROUTES: list[RouteSpec] = []
+
+
+@dataclass
+class Call:
+    """One validated request, as a handler sees it."""
+
+    identity: Identity | None
+    body: Any = None
+    query: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    client_ip: str = "unknown"
+    idempotency_key: str | None = None
+
+    @property
+    def user(self) -> Identity:
+        """The authenticated caller (routes that are not anonymous always have one)."""
+        if self.identity is None:
+            raise UnauthorizedError("Connectez-vous pour utiliser ce service.")
+        return self.identity
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handler's answer when it needs another status or extra headers."""
+
+    body: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[..., Any]
+
+
+class Api:
+    """Declares the routes of one area on its Chalice blueprint."""
+
+    def __init__(self, blueprint: Blueprint, tag: str) -> None:
+        self.blueprint = blueprint
+        self.tag = tag
+
+    def route(
+        self,
+        path: str,
+        method: Method = "GET",
+        *,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: Any = None,
+        status: int = 200,
+        anonymous: bool = False,
+        roles: tuple[str, ...] = (),
+        idempotent: bool = False,
+        errors: tuple[int, ...] = (),
+    ) -> Callable[[Handler], Handler]:
+        def decorator(handler: Handler) -> Handler:
+            spec = RouteSpec(
+                path=path,
+                method=method,
+                operation_id=handler.__name__,
+                summary=summary,
+                tag=self.tag,
+                status=status,
+                body=body,
+                query=query,
+                response=response,
+                anonymous=anonymous,
+                roles=roles,
+                idempotent=idempotent,
+                errors=errors,
+            )
+            ROUTES.append(spec)
+
+            @functools.wraps(handler)
+            def view(**path_parameters: str) -> Response:
+                request = self.blueprint.current_request
+                try:
+                    call = build_call(request, spec)
+                    return render(handler(call, **path_parameters), spec)
+                except Exception as error:  # noqa: BLE001 - the one place errors become problems
+                    return error_response(error, request)
+
+            self.blueprint.route(path, methods=[method], content_types=["*/*"])(view)
+            return handler
+
+        return decorator
+
+
+def build_call(request: Request, spec: RouteSpec) -> Call:
+    """Authenticate and validate a request against its route's declaration."""
+    headers = {key.lower(): value for key, value in (request.headers or {}).items()}
+    identity = authenticate(headers.get("authorization"))
+    if identity is None and not spec.anonymous:
+        raise UnauthorizedError("Connectez-vous pour utiliser ce service.")
+    if spec.roles and identity is not None:
+        identity.require_role(*spec.roles)
+    call = Call(identity=identity, headers=headers, client_ip=_client_ip(request))
+    if spec.query is not None:
+        call.query = validate(spec.query, dict(request.query_params or {}), location="query")
+    if spec.body is not None:
+        call.body = validate(spec.body, parse_json_body(request, headers), location="body")
+    if spec.idempotent:
+        call.idempotency_key = _idempotency_key(headers)
+    return call
+
+
+def parse_json_body(request: Request, headers: dict[str, str]) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400/413 problem."""
+    content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise BadRequestError("Le corps doit être envoyé en application/json.")
+    raw = request.raw_body or b""
+    if len(raw) > MAX_JSON_BODY_BYTES:
+        raise PayloadTooLargeError(f"Le corps dépasse {MAX_JSON_BODY_BYTES} octets.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequestError("Le corps de la requête n'est pas un JSON valide.") from error
+    if not isinstance(data, dict):
+        raise BadRequestError("Le corps de la requête doit être un objet JSON.")
+    return data
+
+
+# French messages for the pydantic errors users meet most; others keep pydantic's text.
+_MESSAGES: dict[str, str] = {
+    "missing": "Champ obligatoire.",
+    "extra_forbidden": "Champ inconnu.",
+    "string_type": "Texte attendu.",
+    "int_type": "Nombre entier attendu.",
+    "int_parsing": "Nombre entier attendu.",
+    "bool_type": "Booléen attendu.",
+    "list_type": "Liste attendue.",
+    "string_too_short": "Au moins {min_length} caractère(s).",
+    "string_too_long": "Au plus {max_length} caractères.",
+    "too_short": "Au moins {min_length} élément(s).",
+    "too_long": "Au plus {max_length} éléments.",
+    "greater_than_equal": "Doit être supérieur ou égal à {ge}.",
+    "less_than_equal": "Doit être inférieur ou égal à {le}.",
+    "literal_error": "Valeur attendue : {expected}.",
+    "enum": "Valeur attendue : {expected}.",
+    "string_pattern_mismatch": "Format invalide.",
+    "datetime_parsing": "Date ISO 8601 attendue.",
+    "datetime_from_date_parsing": "Date ISO 8601 attendue.",
+    "timezone_aware": "Date ISO 8601 avec décalage horaire attendue.",
+}
+
+
+def field_errors(error: ValidationError) -> list[FieldError]:
+    """Pydantic's errors as (field, French message) pairs; the field is the dotted path."""
+    result = []
+    for item in error.errors(include_url=False):
+        location = ".".join(str(part) for part in item["loc"]) or "body"
+        template = _MESSAGES.get(item["type"])
+        context = item.get("ctx") or {}
+        if template is None:
+            message = str(item["msg"]).removeprefix("Value error, ")
+        else:
+            message = template.format(**context)
+        result.append(FieldError(location, message))
+    return result
+
+
+def validate(model: type[BaseModel], data: dict[str, Any], *, location: str) -> BaseModel:
+    """`data` validated into `model`, or a 422 problem naming each wrong field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        errors = field_errors(error)
+        names = ", ".join(error.field for error in errors)
+        raise InvalidFieldsError(
+            f"Paramètres invalides ({location}) : {names}.", errors=errors
+        ) from error
+
+
+def _idempotency_key(headers: dict[str, str]) -> str | None:
+    key = headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY_PATTERN.match(key):
+        raise InvalidFieldsError.single(
+            "Idempotency-Key", "1 à 128 caractères parmi lettres, chiffres et . _ : -"
+        )
+    return key
+
+
+def _client_ip(request: Request) -> str:
+    context = request.context or {}
+    return str(context.get("identity", {}).get("sourceIp") or "unknown")
+
+
+@functools.cache
+def _adapter(response_type: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(response_type)
+
+
+def to_json_ready(value: Any, response_type: Any = None) -> Any:
+    """A handler's result as plain JSON data."""
+    if response_type is not None:
+        return _adapter(response_type).dump_python(value, mode="json")
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [to_json_ready(item) for item in value]
+    return value
+
+
+def render(result: Any, spec: RouteSpec) -> Response:
+    """A handler's result as a JSON response."""
+    from chalice import Response
+
+    if isinstance(result, Response):
+        return result
+    status, headers = spec.status, dict[str, Any]()
+    if isinstance(result, Reply):
+        status = result.status or spec.status
+        headers = dict(result.headers)
+        result = result.body
+    headers["Content-Type"] = "application/json"
+    body = json.dumps(to_json_ready(result, spec.response), ensure_ascii=False)
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def problem_response(error: GuichetError) -> Response:
+    from chalice import Response
+
+    headers: dict[str, Any] = {"Content-Type": PROBLEM_JSON, **error.headers}
+    return Response(body=problem_body(error), status_code=error.status, headers=headers)
+
+
+def error_response(error: Exception, request: Request | None) -> Response:
+    """Any exception raised while handling a request, as problem+json.
+
+    Domain and validation errors keep their status; anything else is a 500 that
+    shows only a correlation id, the stack trace going to the JSON log.
+    """
+    if isinstance(error, GuichetError):
+        return problem_response(error)
+    context = (request.context if request is not None else None) or {}
+    correlation_id = str(context.get("requestId") or uuid.uuid4())
+    get_logger().exception(
+        "unhandled error",
+        extra={
+            "correlation_id": correlation_id,
+            "path": getattr(request, "path", None),
+            "method": getattr(request, "method", None),
+        },
+    )
+    return problem_response(InternalError(correlation_id))
+
+
+def problem_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Turn the errors Chalice answers by itself (405, 415, its 500) into problem+json."""
+    response = get_response(event)
+    content_type = str({k.lower(): v for k, v in response.headers.items()}.get("content-type", ""))
+    if response.status_code < 400 or content_type.startswith(PROBLEM_JSON):
+        return response
+    error = GuichetError(_chalice_message(response.body))
+    error.status = response.status_code
+    error.title = "Erreur"
+    error.type_slug = f"http-{response.status_code}"
+    problem = problem_response(error)
+    for name, value in response.headers.items():
+        if name.lower() != "content-type":
+            problem.headers[name] = value
+    return problem
+
+
+def _chalice_message(body: Any) -> str:
+    if isinstance(body, dict):
+        return str(body.get("Message") or body.get("message") or "")
+    return ""

@@ -1,0 +1,192 @@
+"""The directory: users, organisations, memberships and invoices (the portal's read side).
+
+In production these come from the e-invoicing portal; here they live in the
+directory table, seeded with the demo data in the local stack and the tests.
+
+Items (pk / sk):
+  USER#{id} / PROFILE          a user: e-mail, name, profile, groups
+  USER#{id} / ORG#{org}        a membership, with the organisation copied in (one Query for /me)
+  ORG#{id} / ORG               an organisation; public ones carry their service team's e-mail
+  ORG#{id} / WORD#{word}       search entries for public bodies (gsi1: PUBLIC_WORD / {word}#{id})
+  SIRET#{siret} / ORG          the organisation with that SIRET
+  ORG#{emitter} / OBJECT#{no}  an invoice, court-fee statement or refund request it issued
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.text import fold
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+Profile = Literal["fournisseur", "structure_publique"]
+OrganisationKind = Literal["supplier", "public"]
+ObjectKind = Literal["invoice", "statement", "refund_request"]
+PUBLIC_WORD_PARTITION = "PUBLIC_WORD"
+SEARCH_WORD_MIN_LENGTH = 3
+
+
+class Organisation(BaseModel):
+    """A company or public body, identified by its SIRET."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    designation: str
+    siret: str
+    kind: OrganisationKind
+    # The business service's team address (public bodies only).
+    service_email: str | None = None
+
+
+class User(BaseModel):
+    """A portal user."""
+
+    user_id: str
+    email: str
+    name: str
+    profile: Profile | None = None
+    groups: list[str] = []
+
+
+class UserWithOrganisations(User):
+    organisations: list[Organisation] = []
+
+
+class BusinessObject(BaseModel):
+    """An invoice, statement or refund request, as its emitter sees it."""
+
+    number: str
+    kind: ObjectKind
+    emitter_organisation_id: str
+    recipient_organisation_id: str
+    recipient_designation: str
+    status: str
+    status_label: str
+    status_changed_at: datetime
+    amount: str | None = None
+    recipient_comment: str | None = None
+
+
+class DirectoryRepository:
+    """Reads (and, for seeding, writes) the directory table."""
+
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    def user(self, user_id: str) -> UserWithOrganisations | None:
+        """A user and their organisations: one Query."""
+        response = self._table.query(
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": f"USER#{user_id}"}
+        )
+        items = response.get("Items", [])
+        profile = next((item for item in items if item["sk"] == "PROFILE"), None)
+        if profile is None:
+            return None
+        organisations = [
+            Organisation.model_validate(item["organisation"])
+            for item in items
+            if str(item["sk"]).startswith("ORG#")
+        ]
+        return UserWithOrganisations.model_validate(
+            {**_strip(profile), "organisations": organisations}
+        )
+
+    def organisation(self, organisation_id: str) -> Organisation | None:
+        item = self._table.get_item(Key={"pk": f"ORG#{organisation_id}", "sk": "ORG"}).get("Item")
+        return Organisation.model_validate(_strip(item)) if item else None
+
+    def organisation_by_siret(self, siret: str) -> Organisation | None:
+        item = self._table.get_item(Key={"pk": f"SIRET#{siret}", "sk": "ORG"}).get("Item")
+        return Organisation.model_validate(_strip(item)) if item else None
+
+    def business_object(self, emitter_organisation_id: str, number: str) -> BusinessObject | None:
+        key = {"pk": f"ORG#{emitter_organisation_id}", "sk": f"OBJECT#{number}"}
+        item = self._table.get_item(Key=key).get("Item")
+        return BusinessObject.model_validate(_strip(item)) if item else None
+
+    def search_public(self, query: str, limit: int) -> list[Organisation]:
+        """Public bodies whose name has a word starting with each word of `query`."""
+        words = [word for word in re.split(r"\W+", fold(query)) if word]
+        if not words:
+            return []
+        first = max(words, key=len)
+        response = self._table.query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :word)",
+            ExpressionAttributeValues={":pk": PUBLIC_WORD_PARTITION, ":word": first},
+        )
+        found: dict[str, Organisation] = {}
+        for item in response.get("Items", []):
+            organisation = Organisation.model_validate(item["organisation"])
+            name_words = re.split(r"\W+", fold(organisation.designation))
+            if all(any(w.startswith(q) for w in name_words) for q in words):
+                found[organisation.id] = organisation
+        return sorted(found.values(), key=lambda org: org.designation)[:limit]
+
+    def put_user(self, user: User, organisations: Iterable[Organisation]) -> None:
+        with self._table.batch_writer() as batch:
+            batch.put_item(Item={"pk": f"USER#{user.user_id}", "sk": "PROFILE", **_dump(user)})
+            for organisation in organisations:
+                batch.put_item(
+                    Item={
+                        "pk": f"USER#{user.user_id}",
+                        "sk": f"ORG#{organisation.id}",
+                        "organisation": _dump(organisation),
+                    }
+                )
+
+    def put_organisation(self, organisation: Organisation) -> None:
+        data = _dump(organisation)
+        with self._table.batch_writer() as batch:
+            batch.put_item(Item={"pk": f"ORG#{organisation.id}", "sk": "ORG", **data})
+            batch.put_item(Item={"pk": f"SIRET#{organisation.siret}", "sk": "ORG", **data})
+            if organisation.kind == "public":
+                for word in _search_words(organisation.designation):
+                    batch.put_item(
+                        Item={
+                            "pk": f"ORG#{organisation.id}",
+                            "sk": f"WORD#{word}",
+                            "gsi1pk": PUBLIC_WORD_PARTITION,
+                            "gsi1sk": f"{word}#{organisation.id}",
+                            "organisation": data,
+                        }
+                    )
+
+    def put_business_object(self, obj: BusinessObject) -> None:
+        self._table.put_item(
+            Item={
+                "pk": f"ORG#{obj.emitter_organisation_id}",
+                "sk": f"OBJECT#{obj.number}",
+                **_dump(obj),
+            }
+        )
+
+
+def _search_words(designation: str) -> set[str]:
+    return {
+        word for word in re.split(r"\W+", fold(designation)) if len(word) >= SEARCH_WORD_MIN_LENGTH
+    }
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def _strip(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk")}
+
+
+def get_directory() -> DirectoryRepository:
+    """The directory of this stage."""
+    from chalicelib import aws
+    from chalicelib.config import get_settings
+
+    return DirectoryRepository(aws.table(get_settings().directory_table))

@@ -1,0 +1,77 @@
+"""Health, identity, directory and OpenAPI routes; the local stage's token route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+from pydantic import BaseModel, Field
+
+from chalicelib import clock, identity
+from chalicelib.api import Api, Call, RequestModel
+from chalicelib.config import get_settings
+from chalicelib.directory import Organisation, get_directory
+
+blueprint = Blueprint(__name__)
+api = Api(blueprint, "identity")
+
+
+class Health(BaseModel):
+    status: str
+
+
+class LocalTokenRequest(RequestModel):
+    user: str = Field(min_length=1, max_length=64)
+
+
+class LocalToken(BaseModel):
+    token: str
+
+
+class OrganisationQuery(RequestModel):
+    query: str = Field(min_length=2, max_length=100)
+    limit: int = Field(20, ge=1, le=100)
+
+
+@api.route("/health", summary="Service health", anonymous=True, response=Health)
+def health(call: Call) -> Health:
+    return Health(status="ok")
+
+
+@api.route("/me", summary="The caller and their organisations", response=identity.Me, errors=(401,))
+def me(call: Call) -> identity.Me:
+    return identity.describe_me(get_directory(), call.user)
+
+
+@api.route(
+    "/directory/public-organisations",
+    summary="Public bodies by name or SIRET",
+    query=OrganisationQuery,
+    response=list[Organisation],
+    errors=(401, 422),
+)
+def public_organisations(call: Call) -> list[Organisation]:
+    query: OrganisationQuery = call.query
+    return identity.find_public_organisations(get_directory(), query.query, query.limit)
+
+
+@api.route(
+    "/local/token",
+    "POST",
+    summary="Mint a token for a demo user (local stage only; 404 elsewhere)",
+    body=LocalTokenRequest,
+    response=LocalToken,
+    anonymous=True,
+    errors=(404, 422),
+)
+def local_token(call: Call) -> LocalToken:
+    body: LocalTokenRequest = call.body
+    token = identity.issue_local_token(get_directory(), get_settings(), body.user, clock.now())
+    return LocalToken(token=token)
+
+
+@api.route("/openapi.json", summary="This API's OpenAPI 3.1 document", anonymous=True)
+def openapi_document(call: Call) -> dict[str, Any]:
+    from chalicelib.openapi import build_document
+
+    return build_document()

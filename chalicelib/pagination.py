@@ -1,0 +1,62 @@
+"""Paginated listings with an opaque cursor: `?limit=&cursor=` in, `items` and `next_cursor` out.
+
+The cursor is DynamoDB's LastEvaluatedKey, encoded. It is checked against the
+partition being read, so a cursor cannot move a Query to someone else's items
+(and a tampered one is a 422, not a DynamoDB error).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from chalicelib.api import RequestModel
+from chalicelib.errors import InvalidFieldsError
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+class PageQuery(RequestModel):
+    """The query parameters of every paginated listing."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(None, max_length=2048)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a listing."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
+    """The cursor for the page after `last_evaluated_key` (None at the end)."""
+    if not last_evaluated_key:
+        return None
+    text = json.dumps(last_evaluated_key, separators=(",", ":"), sort_keys=True, default=str)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, expected: dict[str, str]) -> dict[str, Any] | None:
+    """The ExclusiveStartKey a cursor stands for; `expected` pins its partition attributes."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidFieldsError.single("cursor", "Curseur invalide.") from error
+    valid = (
+        isinstance(key, dict)
+        and all(isinstance(value, str) for value in key.values())
+        and all(key.get(name) == value for name, value in expected.items())
+    )
+    if not valid:
+        raise InvalidFieldsError.single("cursor", "Curseur invalide.")
+    return key

@@ -1,0 +1,12 @@
+"""Small text helpers shared by areas: accent folding for search keys."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents removed, whitespace collapsed: a search key."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(stripped.split())
