@@ -12,30 +12,34 @@ key pair in `AUTH_LOCAL_SIGNING_KEY`, made when the stack or test run starts.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+import hmac
 import json
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.config import get_settings
 from chalicelib.errors import ForbiddenError, UnauthorizedError
 
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
-
 SUPPORT_AGENTS = "support_agents"
 BUSINESS_AGENTS = "business_agents"
 ACCEPTED_TOKEN_USES = frozenset({"id", "access"})
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "token_use")
 # An unknown kid triggers at most one JWKS refresh per this many seconds, so
 # forged kids cannot turn every request into a fetch.
 JWKS_REFRESH_INTERVAL_SECONDS = 60.0
+# Clock skew tolerated on `iat`/`nbf` (never on `exp`).
+LEEWAY_SECONDS = 5
+# DER prefix of a SHA-256 DigestInfo (RFC 8017, section 9.2, note 1).
+SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 
 
 class Identity(BaseModel):
@@ -57,24 +61,38 @@ class Identity(BaseModel):
             raise ForbiddenError("Cette action est réservée à : " + ", ".join(roles) + ".")
 
 
+@dataclass(frozen=True)
+class RsaPublicKey:
+    """An RSA public key: modulus and exponent, as a JWKS publishes them."""
+
+    n: int
+    e: int
+
+    @property
+    def size_bytes(self) -> int:
+        return (self.n.bit_length() + 7) // 8
+
+
 class KeyStore(Protocol):
     """Public keys by key id."""
 
-    def key_for(self, kid: str) -> RSAPublicKey | None: ...
+    def key_for(self, kid: str) -> RsaPublicKey | None: ...
 
 
 class StaticKeyStore:
     """A fixed set of keys (the local and test stages)."""
 
-    def __init__(self, keys: dict[str, RSAPublicKey]) -> None:
+    def __init__(self, keys: dict[str, RsaPublicKey]) -> None:
         self._keys = keys
 
-    def key_for(self, kid: str) -> RSAPublicKey | None:
+    def key_for(self, kid: str) -> RsaPublicKey | None:
         return self._keys.get(kid)
 
 
 def fetch_json(url: str) -> dict[str, Any]:
     """GET a JSON document (the JWKS), with a short timeout."""
+    import urllib.request
+
     with urllib.request.urlopen(url, timeout=3) as response:
         document: dict[str, Any] = json.loads(response.read())
     return document
@@ -92,11 +110,11 @@ class JwksKeyStore:
         self._url = url
         self._fetch = fetch
         self._clock = clock
-        self._keys: dict[str, RSAPublicKey] = {}
+        self._keys: dict[str, RsaPublicKey] = {}
         self._fetched_at: float | None = None
         self._lock = threading.Lock()
 
-    def key_for(self, kid: str) -> RSAPublicKey | None:
+    def key_for(self, kid: str) -> RsaPublicKey | None:
         if kid in self._keys:
             return self._keys[kid]
         with self._lock:
@@ -110,57 +128,51 @@ class JwksKeyStore:
         return self._keys.get(kid)
 
 
-def keys_from_jwks(jwks: dict[str, Any]) -> dict[str, RSAPublicKey]:
-    """The RSA signing keys of a JWKS document, by kid."""
-    from jwt.algorithms import RSAAlgorithm
+def _b64url_decode(text: str) -> bytes:
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise UnauthorizedError("Jeton illisible.") from error
 
-    keys: dict[str, RSAPublicKey] = {}
+
+def _b64url_int(text: str) -> int:
+    return int.from_bytes(_b64url_decode(text), "big")
+
+
+def keys_from_jwks(jwks: dict[str, Any]) -> dict[str, RsaPublicKey]:
+    """The RSA signing keys of a JWKS document, by kid."""
+    keys: dict[str, RsaPublicKey] = {}
     for jwk in jwks.get("keys", []):
         if jwk.get("kty") == "RSA" and jwk.get("use", "sig") == "sig" and "kid" in jwk:
-            keys[jwk["kid"]] = RSAAlgorithm.from_jwk(jwk)  # type: ignore[assignment]
+            keys[str(jwk["kid"])] = RsaPublicKey(n=_b64url_int(jwk["n"]), e=_b64url_int(jwk["e"]))
     return keys
 
 
-def key_id(public_key: RSAPublicKey) -> str:
-    """A stable kid for a key: the base64url SHA-256 of its public numbers."""
-    numbers = public_key.public_numbers()
-    digest = hashlib.sha256(f"{numbers.n}:{numbers.e}".encode()).digest()
-    return base64.urlsafe_b64encode(digest[:12]).decode().rstrip("=")
-
-
 def generate_signing_key() -> str:
-    """A new RSA private key as PEM, for a local or test stack."""
-    from cryptography.hazmat.primitives import serialization
+    """A new RSA private key as a JWK (JSON text), for a local or test stack."""
     from cryptography.hazmat.primitives.asymmetric import rsa
-
-    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-@cache
-def _private_key(pem: str) -> RSAPrivateKey:
-    from cryptography.hazmat.primitives import serialization
-
-    key = serialization.load_pem_private_key(pem.encode(), password=None)
-    return key  # type: ignore[return-value]
-
-
-def public_jwks(pem: str) -> dict[str, Any]:
-    """The JWKS document that publishes the public half of `pem`."""
     from jwt.algorithms import RSAAlgorithm
 
-    public_key = _private_key(pem).public_key()
-    jwk = json.loads(RSAAlgorithm.to_jwk(public_key))
-    jwk.update({"kid": key_id(public_key), "use": "sig", "alg": "RS256"})
-    return {"keys": [jwk]}
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(private_key))
+    digest = hashlib.sha256(f"{jwk['n']}.{jwk['e']}".encode()).digest()
+    jwk.update(
+        {"kid": base64.urlsafe_b64encode(digest[:12]).decode(), "use": "sig", "alg": "RS256"}
+    )
+    return json.dumps(jwk)
+
+
+PUBLIC_JWK_MEMBERS = ("kty", "kid", "use", "alg", "n", "e")
+
+
+def public_jwks(signing_key: str) -> dict[str, Any]:
+    """The JWKS document that publishes the public half of a private JWK."""
+    jwk = json.loads(signing_key)
+    return {"keys": [{name: jwk[name] for name in PUBLIC_JWK_MEMBERS if name in jwk}]}
 
 
 def mint_token(
-    pem: str,
+    signing_key: str,
     *,
     issuer: str,
     audience: str,
@@ -172,10 +184,11 @@ def mint_token(
     lifetime_seconds: int = 3600,
     extra_claims: dict[str, Any] | None = None,
 ) -> str:
-    """A Cognito-shaped ID token signed with the local key."""
+    """A Cognito-shaped ID token signed with the local key (PyJWT, minting side only)."""
     import jwt
+    from jwt.algorithms import RSAAlgorithm
 
-    private_key = _private_key(pem)
+    jwk = json.loads(signing_key)
     issued = int(now.timestamp())
     claims: dict[str, Any] = {
         "sub": user_id,
@@ -194,42 +207,80 @@ def mint_token(
     if groups:
         claims["cognito:groups"] = groups
     claims.update(extra_claims or {})
-    return jwt.encode(
-        claims, private_key, algorithm="RS256", headers={"kid": key_id(private_key.public_key())}
-    )
+    claims = {key: value for key, value in claims.items() if value is not None}
+    private_key: Any = RSAAlgorithm.from_jwk(jwk)
+    return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": jwk["kid"]})
+
+
+def rs256_signature_is_valid(key: RsaPublicKey, signing_input: bytes, signature: bytes) -> bool:
+    """RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017, 8.2.2), by encoding and comparing.
+
+    The expected encoded message is built in full and compared in constant
+    time; nothing of the decrypted block is parsed, which is what lenient
+    verifiers got wrong (Bleichenbacher 2006). Done with `pow` rather than
+    through `cryptography` because importing it costs ~100 ms of cold start
+    on every authenticated request (bench/cold_start.py).
+    """
+    size = key.size_bytes
+    if len(signature) != size:
+        return False
+    value = int.from_bytes(signature, "big")
+    if value >= key.n:
+        return False
+    encoded = pow(value, key.e, key.n).to_bytes(size, "big")
+    digest_info = SHA256_DIGEST_INFO + hashlib.sha256(signing_input).digest()
+    padding_length = size - len(digest_info) - 3
+    if padding_length < 8:
+        return False
+    expected = b"\x00\x01" + b"\xff" * padding_length + b"\x00" + digest_info
+    return hmac.compare_digest(encoded, expected)
+
+
+def _json_object(segment: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_b64url_decode(segment))
+    except ValueError as error:
+        raise UnauthorizedError("Jeton illisible.") from error
+    if not isinstance(value, dict):
+        raise UnauthorizedError("Jeton illisible.")
+    return value
 
 
 def verify_token(
     token: str, keys: KeyStore, *, issuer: str, audience: str, now: datetime | None = None
 ) -> dict[str, Any]:
     """The verified claims of `token`, or UnauthorizedError."""
-    import jwt
-
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as error:
-        raise UnauthorizedError("Jeton illisible.") from error
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise UnauthorizedError("Jeton illisible.")
+    header = _json_object(parts[0])
     if header.get("alg") != "RS256":
         raise UnauthorizedError("Algorithme de signature refusé.")
     key = keys.key_for(str(header.get("kid", "")))
     if key is None:
         raise UnauthorizedError("Clé de signature inconnue.")
-    options: dict[str, Any] = {"require": ["exp", "iat", "iss", "token_use"], "verify_aud": False}
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key,
-            algorithms=["RS256"],
-            issuer=issuer,
-            options=options,  # type: ignore[arg-type]
-            leeway=0,
-        )
-    except jwt.PyJWTError as error:
-        raise UnauthorizedError("Jeton invalide ou expiré.") from error
-    if now is not None and claims["exp"] <= now.timestamp():
-        raise UnauthorizedError("Jeton expiré.")
+    signing_input = f"{parts[0]}.{parts[1]}".encode()
+    if not rs256_signature_is_valid(key, signing_input, _b64url_decode(parts[2])):
+        raise UnauthorizedError("Signature invalide.")
+    claims = _json_object(parts[1])
+    _check_times(claims, now.timestamp() if now is not None else time.time())
+    if claims["iss"] != issuer:
+        raise UnauthorizedError("Émetteur du jeton refusé.")
     _check_audience_and_use(claims, audience)
     return claims
+
+
+def _check_times(claims: dict[str, Any], instant: float) -> None:
+    for name in REQUIRED_CLAIMS:
+        if name not in claims:
+            raise UnauthorizedError(f"Jeton incomplet ({name}).")
+    for name in ("exp", "iat", "nbf"):
+        if name in claims and not isinstance(claims[name], int | float):
+            raise UnauthorizedError(f"Jeton invalide ({name}).")
+    if claims["exp"] <= instant:
+        raise UnauthorizedError("Jeton expiré.")
+    if max(claims.get("nbf", 0), claims["iat"]) > instant + LEEWAY_SECONDS:
+        raise UnauthorizedError("Jeton pas encore valide.")
 
 
 def _check_audience_and_use(claims: dict[str, Any], audience: str) -> None:

@@ -1,0 +1,174 @@
+"""`make run`: the whole service on this machine, no AWS account needed.
+
+Starts a moto server on 127.0.0.1:$MOTO_PORT, creates the resources of
+infra/resources.py, writes the demo data, starts `chalice local --stage local`
+on 127.0.0.1:$PORT with boto3 pointed at moto, and runs the event pump in this
+process until Ctrl-C (or SIGTERM), which stops everything it started.
+`GUICHET_NOW` (an ISO 8601 instant) fixes the service's clock.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGE = "local"
+REGION = "eu-west-3"
+PUMP_INTERVAL_SECONDS = 0.5
+
+
+def _base_environment(port: int, moto_port: int) -> dict[str, str]:
+    from chalicelib.auth import generate_signing_key
+
+    return {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "GUICHET_STAGE": STAGE,
+        "AUTH_ISSUER": f"http://127.0.0.1:{port}/local",
+        "AUTH_AUDIENCE": "guichet-local",
+        "AUTH_LOCAL_SIGNING_KEY": generate_signing_key(),
+        "PORTAL_ORIGIN": f"http://127.0.0.1:{port}",
+    }
+
+
+def _provision() -> dict[str, str]:
+    """Create the resources and the demo data; returns the variables naming them."""
+    from chalicelib import aws
+    from chalicelib.config import get_settings
+    from chalicelib.directory import get_directory
+    from infra.demo import seed_directory
+    from infra.provision import create_all
+
+    env = create_all(aws.session(), STAGE)
+    os.environ.update(env)
+    get_settings.cache_clear()
+    aws.client("ses").verify_email_identity(EmailAddress=get_settings().mail_sender)
+    seed_directory(get_directory())
+    return env
+
+
+def _wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"chalice local exited with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("chalice local did not answer /health in time")
+
+
+def _banner(url: str) -> str:
+    from infra.demo import USERS
+
+    users = "\n".join(
+        f"    {user.user_id:<7} {user.profile or '-':<19} {', '.join(user.groups) or '-':<16} "
+        f"{', '.join(org.designation for org in orgs) or '-'}"
+        for user, orgs in USERS
+    )
+    return f"""
+Guichet is running on {url}  (OpenAPI: {url}/openapi.json)
+
+  Demo users (id, profile, roles, organisations):
+{users}
+
+  Get a token, then call the API with it:
+    TOKEN=$(curl -s -X POST {url}/local/token -H 'Content-Type: application/json' \\
+      -d '{{"user": "alice"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+    curl -s {url}/me -H "Authorization: Bearer $TOKEN"
+
+  Events (SQS, S3 uploads, DynamoDB streams, schedules) are delivered by the pump.
+  LiveChat push is polling only here. Ctrl-C stops everything.
+"""
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    moto_port = int(os.environ.get("MOTO_PORT", "5000"))
+    os.environ.update(_base_environment(port, moto_port))
+
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    # moto's server logs every request through werkzeug; the banner matters more.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto_server.start()
+    chalice: subprocess.Popen[bytes] | None = None
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        _provision()
+        chalice = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("chalice")),
+                "local",
+                "--stage",
+                STAGE,
+                "--no-autoreload",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=dict(os.environ),
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        _wait_for_health(url, chalice)
+        pump = _make_pump()
+        print(_banner(url), flush=True)
+        while not stop.is_set():
+            pump.tick()
+            stop.wait(PUMP_INTERVAL_SECONDS)
+    finally:
+        _stop_chalice(chalice)
+        moto_server.stop()
+    return 0
+
+
+def _make_pump() -> Any:
+    from app import app
+    from chalicelib import aws
+    from infra.local.pump import Pump
+
+    return Pump(app, aws.session())
+
+
+def _stop_chalice(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop `chalice local` and anything it started (its own process group)."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
