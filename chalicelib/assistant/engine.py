@@ -42,7 +42,7 @@ SECOND_DOCUMENT_SHARE = 0.25
 AUDIENCE_PENALTY = 0.92
 CANDIDATE_COUNT = 3
 
-FIELD_WEIGHTS = {"example": 1.0, "title": 1.0, "keyword": 0.9}
+FIELD_WEIGHTS = {"example": 1.0, "title": 1.0, "keyword": 0.9, "answer": 0.5}
 
 # Words that make a question about another administration or life outside the portal; they
 # only refuse a question that names nothing of the portal's own domain.
@@ -149,40 +149,51 @@ class SearchIndex:
         return [self.known_term(expanded) for expanded in expand(corrected)]
 
 
-def _documents(knowledge_base: KnowledgeBase) -> list[tuple[str, str, float]]:
-    documents: list[tuple[str, str, float]] = []
+def _documents(knowledge_base: KnowledgeBase) -> list[tuple[str, str, str]]:
+    """(topic id, field, text) for every indexed text of the base."""
+    documents: list[tuple[str, str, str]] = []
     for topic in knowledge_base.topics:
-        documents.append((topic.id, topic.title, FIELD_WEIGHTS["title"]))
-        documents.extend((topic.id, text, FIELD_WEIGHTS["example"]) for text in topic.examples)
-        documents.extend((topic.id, text, FIELD_WEIGHTS["keyword"]) for text in topic.keywords)
+        documents.append((topic.id, "title", topic.title))
+        documents.extend((topic.id, "example", text) for text in topic.examples)
+        documents.extend((topic.id, "keyword", text) for text in topic.keywords)
+        answers = " ".join([topic.answer, *topic.variants.values()])
+        documents.append((topic.id, "answer", answers))
     return documents
 
 
 def build_index(knowledge_base: KnowledgeBase) -> SearchIndex:
-    """Index every example, title and keyword of the base as its own small document."""
+    """Index every example, title, keyword and answer of the base as its own document.
+
+    Lengths are normalised per field (BM25F-style), so a long answer is compared with other
+    answers, not with one-line examples.
+    """
     index = SearchIndex()
     lexicon_counts: Counter[str] = Counter()
-    tokenised: list[tuple[str, list[str], float]] = []
-    for topic_id, text, weight in _documents(knowledge_base):
-        document_words = words(text)
-        for word in document_words:
-            index.lexicon.setdefault(fold_accents(word), stem(word))
-            lexicon_counts[fold_accents(word)] += 1
-        document_terms = [stem(word) for word in document_words]
+    tokenised: list[tuple[str, str, list[str]]] = []
+    for topic_id, field_name, text in _documents(knowledge_base):
+        document_terms: list[str] = []
+        for word in words(text):
+            folded = fold_accents(word)
+            term = index.lexicon.setdefault(folded, stem(word))
+            lexicon_counts[folded] += 1
+            document_terms.append(term)
         index.topic_terms.setdefault(topic_id, set()).update(document_terms)
-        tokenised.append((topic_id, document_terms, weight))
+        tokenised.append((topic_id, field_name, document_terms))
     count = len(tokenised)
-    average_length = sum(len(terms) for _, terms, _ in tokenised) / count
+    field_lengths: dict[str, list[int]] = {}
     frequencies: Counter[str] = Counter()
-    for _, terms, _ in tokenised:
+    for _, field_name, terms in tokenised:
+        field_lengths.setdefault(field_name, []).append(len(terms))
         frequencies.update(set(terms))
+    average_lengths = {name: sum(sizes) / len(sizes) for name, sizes in field_lengths.items()}
     index.idf = {
         term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in frequencies.items()
     }
     index.unknown_idf = math.log(1 + (count + 0.5) / 0.5)
-    for position, (topic_id, terms, weight) in enumerate(tokenised):
+    for position, (topic_id, field_name, terms) in enumerate(tokenised):
         index.document_topics.append(topic_id)
-        norm = K1 * (1 - B + B * len(terms) / average_length)
+        weight = FIELD_WEIGHTS[field_name]
+        norm = K1 * (1 - B + B * len(terms) / average_lengths[field_name])
         for term, tf in Counter(terms).items():
             score = weight * index.idf[term] * tf * (K1 + 1) / (tf + norm)
             index.postings.setdefault(term, []).append((position, score))

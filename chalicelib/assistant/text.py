@@ -166,7 +166,10 @@ STOP_WORDS: frozenset[str] = frozenset(
     se sera serait ses si sien soit sommes son sont sous suis sur svp stp t ta te tes toi ton
     tous tout toute toutes tres tu un une unes uns vers veuillez voici voila vos votre vous y
     etc ok okay bon alors voudrais veux veut voulez souhaite souhaiterais aimerais faudrait
-    falloir dois-je quoi cest jai jarrive narrive rien quelqu svp beaucoup
+    falloir dois-je quoi cest jai jarrive narrive rien quelqu svp beaucoup va vais vas fais
+    met mets mis mettre voir vois trouver trouve donner donne savoir sais marche aujourd hui
+    apres avant toujours maintenant depuis quelque chose truc trucs genre normal possible
+    faut-il dit-on comment ça
     """.split()
 )
 
