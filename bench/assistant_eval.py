@@ -21,7 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from chalicelib.assistant import engine  # noqa: E402
+from chalicelib.assistant import engine, text  # noqa: E402
 from chalicelib.assistant.knowledge import load_knowledge_base  # noqa: E402
 
 DEFAULT_QUESTIONS = REPO_ROOT / "bench" / "data" / "dev_questions.jsonl"
@@ -34,9 +34,13 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
 
 
 def measure_index_build() -> float:
-    """Milliseconds to build the index from a cold state (knowledge base already parsed)."""
+    """Milliseconds to build the index from a cold state (knowledge base already parsed).
+
+    The stem table is re-read too: only the YAML parsing is left out, being the loader's cost.
+    """
     load_knowledge_base()
-    engine.get_index.cache_clear()
+    for cached in (engine.get_index, text.stem, text.expand, text.load_stem_table):
+        cached.cache_clear()
     started = time.perf_counter()
     engine.get_index()
     return (time.perf_counter() - started) * 1000

@@ -11,8 +11,10 @@ the nearest topic.
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,9 +23,11 @@ from pydantic import BaseModel, ConfigDict
 
 from chalicelib.assistant.knowledge import KnowledgeBase, load_knowledge_base
 from chalicelib.assistant.text import (
+    STEM_TABLE_PATH,
     STOP_WORDS,
     SYNONYMS,
     SpellingIndex,
+    build_stem_table,
     expand,
     fold_accents,
     stem,
@@ -149,6 +153,11 @@ class SearchIndex:
         return [self.known_term(expanded) for expanded in expand(corrected)]
 
 
+def indexed_texts(knowledge_base: KnowledgeBase) -> list[str]:
+    """Every text the index reads, for the precomputed stem table."""
+    return [text for _, _, text in _documents(knowledge_base)]
+
+
 def _documents(knowledge_base: KnowledgeBase) -> list[tuple[str, str, str]]:
     """(topic id, field, text) for every indexed text of the base."""
     documents: list[tuple[str, str, str]] = []
@@ -174,7 +183,9 @@ def build_index(knowledge_base: KnowledgeBase) -> SearchIndex:
         document_terms: list[str] = []
         for word in words(text):
             folded = fold_accents(word)
-            term = index.lexicon.setdefault(folded, stem(word))
+            term = index.lexicon.get(folded)
+            if term is None:
+                term = index.lexicon[folded] = stem(word)
             lexicon_counts[folded] += 1
             document_terms.append(term)
         index.topic_terms.setdefault(topic_id, set()).update(document_terms)
@@ -300,3 +311,17 @@ def detect_human_request(text: str) -> bool:
     stripped = re.sub(r"[^\w\s]", " ", text).split()
     # A bare "un conseiller svp" is a request even without a verb.
     return bool(_ASKING.search(text)) or len(stripped) <= 4
+
+
+def write_stem_table() -> None:
+    """Regenerate the precomputed stems of the packaged knowledge base's words."""
+    table = build_stem_table(indexed_texts(load_knowledge_base()))
+    STEM_TABLE_PATH.write_text(
+        json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8"
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write-stem-table"]:
+        sys.exit("usage: python -m chalicelib.assistant.engine --write-stem-table")
+    write_stem_table()

@@ -11,34 +11,49 @@ neighbourhood (SymSpell-like) dictionary built once with the index.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 import snowballstemmer
 
 # Apostrophes of every kind users type, normalised to the ASCII one first.
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnsctm])'", re.IGNORECASE)
-# Hyphenated and dotted spellings glued before splitting so that they stay one word.
-_GLUED = (
-    (re.compile(r"\be[\s.-]?mails?\b"), "email"),
-    (re.compile(r"\bfactur[\s-]x\b"), "facturx"),
-    (re.compile(r"\blive[\s-]?chat\b"), "livechat"),
-    (re.compile(r"\bn\s?°"), " numero "),
-    (re.compile(r"\bmots?[\s-]+(?:de[\s-]+)?pas+e?s?\b"), "motdepasse"),
-    (re.compile(r"\bchorus[\s-]?pro\b"), "choruspro"),
-    (re.compile(r"\bauto[\s-]entrepreneur"), "autoentrepreneur"),
-    (re.compile(r"\bmicro[\s-]entrepr"), "microentrepr"),
-    (re.compile(r"\bsous[\s-]trait"), "soustrait"),
-    (re.compile(r"\bco[\s-]trait"), "cotrait"),
-)
+# Hyphenated and spaced spellings glued before splitting so that they stay one word; one
+# alternation scanned once, since normalising the whole base must fit the cold-start budget.
+_GLUED = {
+    "email": r"\be[\s.-]?mails?\b",
+    "facturx": r"\bfactur[\s-]x\b",
+    "livechat": r"\blive[\s-]?chat\b",
+    "numero": r"\bn\s?°",
+    "motdepasse": r"\bmots?[\s-]+(?:de[\s-]+)?pas+e?s?\b",
+    "choruspro": r"\bchorus[\s-]?pro\b",
+    # Prefixed words keep their own ending: "sous-traitant" -> "soustraitant".
+    "prefixed": r"\b(?:auto|micro|sous|co)[\s-](?:entrepr|trait)\w*",
+}
+_GLUE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _GLUED.items()))
+
+
+def _glued(match: re.Match[str]) -> str:
+    if match.lastgroup == "prefixed":
+        return " " + re.sub(r"[\s-]", "", match.group(0)) + " "
+    return f" {match.lastgroup} "
 _WORD = re.compile(r"[a-z0-9œæàâäçéèêëîïôöùûüÿ]+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 # The pseudo-word standing for any reference-like number (invoice, ticket...).
 REFERENCE_TOKEN = "numref"
+# Invoice-like references become one pseudo-word before splitting: FA-2026-0002, 2024-118.
+_REFERENCE = re.compile(r"\b(?:[a-z]{1,4}-?\d{2,}|\d{2,}[-/]\d+)(?:[-/_][a-z0-9]+)*\b")
+
+# Snowball in pure Python costs ~80 µs a word: the stems of the knowledge base's words are
+# precomputed (python -m chalicelib.assistant.engine --write-stem-table) so that building the
+# index stays within the cold-start budget. A word missing from the table is stemmed live.
+STEM_TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "assistant" / "stems.json"
 
 # Applied to folded lowercase words before stemming; values are in the knowledge base's words.
 SYNONYMS: dict[str, str] = {
@@ -174,10 +189,27 @@ STOP_WORDS: frozenset[str] = frozenset(
 )
 
 
+_FRENCH_FOLDING = str.maketrans(
+    {
+        **dict.fromkeys("àâä", "a"),
+        **dict.fromkeys("éèêë", "e"),
+        **dict.fromkeys("îï", "i"),
+        **dict.fromkeys("ôö", "o"),
+        **dict.fromkeys("ùûü", "u"),
+        "ç": "c",
+        "ÿ": "y",
+        "œ": "oe",
+        "æ": "ae",
+    }
+)
+
+
 def fold_accents(text: str) -> str:
     """Remove diacritics, and spell out the œ/æ ligatures."""
-    text = text.replace("œ", "oe").replace("æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text)
+    folded = text.translate(_FRENCH_FOLDING)
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
@@ -185,8 +217,8 @@ def normalise(text: str) -> str:
     """Lowercase, remove elisions and punctuation; keep letters (with accents) and digits."""
     lowered = text.translate(_APOSTROPHES).lower()
     lowered = _ELISION.sub(" ", lowered)
-    for pattern, replacement in _GLUED:
-        lowered = pattern.sub(replacement, lowered)
+    lowered = _GLUE.sub(_glued, lowered)
+    lowered = _REFERENCE.sub(f" {REFERENCE_TOKEN} ", lowered)
     return " ".join(_WORD.findall(lowered))
 
 
@@ -194,22 +226,23 @@ def words(text: str) -> list[str]:
     """Normalised surface words, synonyms expanded, stop words removed (accents kept)."""
     result: list[str] = []
     for word in normalise(text).split():
-        if any(char.isdigit() for char in word):
+        if not word.isalpha():
             result.append(_number_word(word))
         else:
             result.extend(expand(word))
     return result
 
 
-def expand(word: str) -> list[str]:
+@cache
+def expand(word: str) -> tuple[str, ...]:
     """A word's synonym expansion; nothing for a stop word; else the word itself."""
     folded = fold_accents(word)
     expansion = SYNONYMS.get(folded)
     if expansion is not None:
-        return expansion.split()
+        return tuple(expansion.split())
     if folded in STOP_WORDS or len(folded) < 2:
-        return []
-    return [word]
+        return ()
+    return (word,)
 
 
 def _number_word(word: str) -> str:
@@ -224,12 +257,36 @@ def stem(word: str) -> str:
     """Snowball French stem of one word, accents folded after stemming."""
     if word == REFERENCE_TOKEN or word.isdigit():
         return word
+    known = load_stem_table().get(word)
+    return known if known is not None else snowball_stem(word)
+
+
+def snowball_stem(word: str) -> str:
+    """The stem computed by Snowball, accents folded (no table)."""
     return fold_accents(_stemmer().stemWord(word))
 
 
 @cache
 def _stemmer() -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("french")
+
+
+@cache
+def load_stem_table() -> dict[str, str]:
+    """The precomputed stems, read once; empty when the file is absent."""
+    try:
+        table: dict[str, str] = json.loads(STEM_TABLE_PATH.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return table
+
+
+def build_stem_table(texts: Iterable[str]) -> dict[str, str]:
+    """Word -> stem for every word of these texts and of the synonym expansions."""
+    vocabulary = {word for text in texts for word in words(text)}
+    vocabulary |= {word for expansion in SYNONYMS.values() for word in expansion.split()}
+    vocabulary.discard(REFERENCE_TOKEN)
+    return {word: snowball_stem(word) for word in sorted(vocabulary) if not word.isdigit()}
 
 
 def terms(text: str) -> list[str]:
