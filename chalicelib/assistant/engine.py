@@ -39,7 +39,7 @@ K1 = 1.2
 B = 0.5
 # Calibrated on bench/data/dev_questions.jsonl, checked on bench/data/holdout_questions.jsonl.
 MIN_SCORE = 3.0
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.4
 # A topic's second-best document adds this share: several examples agreeing beat one fluke.
 SECOND_DOCUMENT_SHARE = 0.25
 # Topics whose audiences exclude the asker lose a little, enough to break ties only.
@@ -178,6 +178,7 @@ def build_index(knowledge_base: KnowledgeBase) -> SearchIndex:
     """
     index = SearchIndex()
     lexicon_counts: Counter[str] = Counter()
+    question_words: set[str] = set()
     tokenised: list[tuple[str, str, list[str]]] = []
     for topic_id, field_name, text in _documents(knowledge_base):
         document_terms: list[str] = []
@@ -188,6 +189,8 @@ def build_index(knowledge_base: KnowledgeBase) -> SearchIndex:
                 term = index.lexicon[folded] = stem(word)
             lexicon_counts[folded] += 1
             document_terms.append(term)
+            if field_name != "answer":
+                question_words.add(folded)
         index.topic_terms.setdefault(topic_id, set()).update(document_terms)
         tokenised.append((topic_id, field_name, document_terms))
     count = len(tokenised)
@@ -209,8 +212,10 @@ def build_index(knowledge_base: KnowledgeBase) -> SearchIndex:
             score = weight * index.idf[term] * tf * (K1 + 1) / (tf + norm)
             index.postings.setdefault(term, []).append((position, score))
     index.audiences = {topic.id: frozenset(topic.audiences) for topic in knowledge_base.topics}
-    # Synonym keys and stop words are spellings too: a typo of either must not become a topic word.
-    vocabulary = set(index.lexicon) | set(SYNONYMS) | STOP_WORDS
+    # Typos are corrected towards the words questions use (not the answers' prose, which would
+    # triple the dictionary); synonym keys and stop words are targets too, so that a typo of
+    # either does not become a topic word.
+    vocabulary = question_words | set(SYNONYMS) | STOP_WORDS
     index.spelling = SpellingIndex(vocabulary, dict(lexicon_counts))
     return index
 

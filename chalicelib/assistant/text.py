@@ -170,7 +170,7 @@ SYNONYMS: dict[str, str] = {
 STOP_WORDS: frozenset[str] = frozenset(
     """
     a ai aie aient aies ait alors as au aucun aussi autre aux avaient avais avait avec avez
-    aviez avions avoir avons ayant bah bonjour bonsoir bien c ca car ce ceci cela celle celles
+    aviez avions avons ayant bah bonjour bonsoir bien c ca car ce ceci cela celle celles
     celui cependant certain ces cet cette ceux chaque chez ci comme comment concernant d dans de
     des desquelles desquels deja dire dis dit doit doivent dois donc dont du elle elles en encore
     entre es est et etaient etais etait etant ete etes etiez etions etre eu eue eues eurent eus
@@ -180,7 +180,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     pouvez pouvoir puis puisque puis-je qu quand que quel quelle quelles quels qui quoi s sa sans
     se sera serait ses si sien soit sommes son sont sous suis sur svp stp t ta te tes toi ton
     tous tout toute toutes tres tu un une unes uns vers veuillez voici voila vos votre vous y
-    etc ok okay bon alors voudrais veux veut voulez souhaite souhaiterais aimerais faudrait
+    etc ok okay bon voudrais veux veut voulez souhaite souhaiterais aimerais faudrait
     falloir dois-je quoi cest jai jarrive narrive rien quelqu svp beaucoup va vais vas fais
     met mets mis mettre voir vois trouver trouve donner donne savoir sais marche aujourd hui
     apres avant toujours maintenant depuis quelque chose truc trucs genre normal possible
