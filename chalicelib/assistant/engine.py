@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from chalicelib.assistant.knowledge import KnowledgeBase, load_knowledge_base
 from chalicelib.assistant.text import (
+    REFERENCE_TOKEN,
     STEM_TABLE_PATH,
     STOP_WORDS,
     SYNONYMS,
@@ -56,8 +57,11 @@ OFF_TOPIC_MARKERS = frozenset(
     retraite mutuelle meteo temps football match foot film films cinema recette recettes
     blague poeme poesie bitcoin bourse train trains sncf avion vacances elections election
     capitale voisin voisine traduis traduire traduction chanson android iphone smartphone
+    nul nulle idiot idiote debile con conne stupide abruti nullite naze
     """.split()
 )
+# A reference (invoice number...) in a question says which object it is about: it counts double.
+REFERENCE_WEIGHT = 2.0
 DOMAIN_STEMS = frozenset(
     {"choruspro", "factur", "memoir", "ticket", "siret", "structur", "rattach", "engag"}
 )
@@ -229,8 +233,9 @@ def get_index() -> SearchIndex:
 def _topic_scores(index: SearchIndex, terms: set[str]) -> dict[str, float]:
     document_scores: Counter[int] = Counter()
     for term in terms:
+        weight = REFERENCE_WEIGHT if term == REFERENCE_TOKEN else 1.0
         for position, score in index.postings.get(term, ()):
-            document_scores[position] += score
+            document_scores[position] += weight * score
     best: dict[str, list[float]] = {}
     for position, score in document_scores.items():
         top = best.setdefault(index.document_topics[position], [0.0, 0.0])
