@@ -44,7 +44,7 @@ MIN_COVERAGE = 0.4
 # A topic's second-best document adds this share: several examples agreeing beat one fluke.
 SECOND_DOCUMENT_SHARE = 0.25
 # Topics whose audiences exclude the asker lose a little, enough to break ties only.
-AUDIENCE_PENALTY = 0.92
+AUDIENCE_PENALTY = 0.85
 CANDIDATE_COUNT = 3
 
 FIELD_WEIGHTS = {"example": 1.0, "title": 1.0, "keyword": 0.9, "answer": 0.5}
@@ -135,7 +135,7 @@ class SearchIndex:
     lexicon: dict[str, str] = field(default_factory=dict)
     audiences: dict[str, frozenset[str]] = field(default_factory=dict)
     topic_terms: dict[str, set[str]] = field(default_factory=dict)
-    spelling: SpellingIndex | None = None
+    spelling: SpellingIndex = field(default_factory=lambda: SpellingIndex((), {}))
 
     def known_term(self, word: str) -> str:
         """The stem the base uses for this spelling (accents restored), else the word's stem."""
@@ -149,7 +149,7 @@ class SearchIndex:
         "bloqué"), hence a list.
         """
         term = self.known_term(word)
-        if term in self.idf or self.spelling is None:
+        if term in self.idf:
             return [term]
         corrected = self.spelling.correct(fold_accents(word))
         if corrected is None:
@@ -231,11 +231,11 @@ def get_index() -> SearchIndex:
 
 
 def _topic_scores(index: SearchIndex, terms: set[str]) -> dict[str, float]:
-    document_scores: Counter[int] = Counter()
+    document_scores: dict[int, float] = {}
     for term in terms:
         weight = REFERENCE_WEIGHT if term == REFERENCE_TOKEN else 1.0
         for position, score in index.postings.get(term, ()):
-            document_scores[position] += weight * score
+            document_scores[position] = document_scores.get(position, 0.0) + weight * score
     best: dict[str, list[float]] = {}
     for position, score in document_scores.items():
         top = best.setdefault(index.document_topics[position], [0.0, 0.0])

@@ -87,7 +87,7 @@ class KnowledgeBase(BaseModel):
         """The answer for this profile when the topic has a variant for it, else the default."""
         topic = self.topic(topic_id)
         if profile is not None and profile in topic.variants:
-            return topic.variants[profile]  # type: ignore[index]
+            return topic.variants[profile]
         return topic.answer
 
 

@@ -42,6 +42,8 @@ def _glued(match: re.Match[str]) -> str:
     if match.lastgroup == "prefixed":
         return " " + re.sub(r"[\s-]", "", match.group(0)) + " "
     return f" {match.lastgroup} "
+
+
 _WORD = re.compile(r"[a-z0-9œæàâäçéèêëîïôöùûüÿ]+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
@@ -226,7 +228,7 @@ def words(text: str) -> list[str]:
     """Normalised surface words, synonyms expanded, stop words removed (accents kept)."""
     result: list[str] = []
     for word in normalise(text).split():
-        if not word.isalpha():
+        if not word.isalpha() and fold_accents(word) not in SYNONYMS:
             result.append(_number_word(word))
         else:
             result.extend(expand(word))
@@ -335,8 +337,10 @@ class SpellingIndex:
     """Deletion-neighbourhood dictionary over a vocabulary, for typo correction.
 
     Each vocabulary word is stored under itself and its one-character deletions; a query word
-    looks itself and its own deletions up (twice for long words), which finds every word within
-    one edit and most within two; candidates are then checked with the real distance.
+    looks itself and its deletions up (one, two for long words). That finds every word within
+    one edit and, for long words, two insertions or an insertion with a substitution; two
+    substitutions would need two-deletion keys on the vocabulary side, which cost more than the
+    whole index to build, so they are left out. Candidates are checked with the real distance.
     """
 
     def __init__(self, vocabulary: Iterable[str], frequencies: dict[str, int]) -> None:
