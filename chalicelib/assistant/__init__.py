@@ -1,0 +1,1 @@
+"""ClaudIA, the virtual assistant: knowledge base and French question understanding."""

@@ -1,0 +1,337 @@
+"""Question understanding for the assistant: which topic a French question is about, if any.
+
+A BM25 index over each topic's examples, title and keywords (one small document each) is
+built on first use and kept for the life of the process. A topic scores as its best document
+plus a share of its second best. The decision to answer needs both a high enough best score
+and enough of the question's weight explained by the answer's topic ("coverage"): a question
+about the weather or another administration shares a word or two with the base ("compte",
+"créer") but most of its weight stays unexplained, and is refused rather than answered with
+the nearest topic.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.assistant.knowledge import KnowledgeBase, load_knowledge_base
+from chalicelib.assistant.text import (
+    REFERENCE_TOKEN,
+    STEM_TABLE_PATH,
+    STOP_WORDS,
+    SYNONYMS,
+    SpellingIndex,
+    build_stem_table,
+    expand,
+    fold_accents,
+    stem,
+    words,
+)
+
+# BM25 parameters: documents are one-sentence examples, so length normalisation is mild.
+K1 = 1.2
+B = 0.5
+# Calibrated on bench/data/dev_questions.jsonl, checked on bench/data/holdout_questions.jsonl.
+MIN_SCORE = 3.0
+MIN_COVERAGE = 0.4
+# A topic's second-best document adds this share: several examples agreeing beat one fluke.
+SECOND_DOCUMENT_SHARE = 0.25
+# Topics whose audiences exclude the asker lose a little, enough to break ties only.
+AUDIENCE_PENALTY = 0.85
+CANDIDATE_COUNT = 3
+
+FIELD_WEIGHTS = {"example": 1.0, "title": 1.0, "keyword": 0.9, "answer": 0.5}
+
+# Words that make a question about another administration or life outside the portal; they
+# only refuse a question that names nothing of the portal's own domain.
+OFF_TOPIC_MARKERS = frozenset(
+    """
+    ameli caf urssaf impots impot passeport permis grise pole france-travail ants cpam
+    retraite mutuelle meteo temps football match foot film films cinema recette recettes
+    blague poeme poesie bitcoin bourse train trains sncf avion vacances elections election
+    capitale voisin voisine traduis traduire traduction chanson android iphone smartphone
+    nul nulle idiot idiote debile con conne stupide abruti nullite naze
+    """.split()
+)
+# A reference (invoice number...) in a question says which object it is about: it counts double.
+REFERENCE_WEIGHT = 2.0
+DOMAIN_STEMS = frozenset(
+    {"choruspro", "factur", "memoir", "ticket", "siret", "structur", "rattach", "engag"}
+)
+
+_INVOICE_NUMBER = re.compile(
+    r"(?<![\w-])(?=[\w/-]*\d)[A-Za-z0-9]+(?:[-/_][A-Za-z0-9]+)+(?![\w-])"
+    r"|(?<![\w-])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{3,}(?![\w-])"
+)
+_NUMBER_AFTER_CUE = re.compile(
+    r"(?:factures?|avoirs?|n°|no|num(?:é|e)ro|réf(?:érence)?|ref(?:erence)?|#)\s*:?\s*"
+    r"(?:n°\s*)?(\d{3,})\b",
+    re.IGNORECASE,
+)
+# Times, quantities and flux names look like references but are not.
+_NOT_A_REFERENCE = re.compile(
+    r"\d{1,2}h\d{0,2}|\d+(?:mo|go|ko|min|h|j|km|e|er|eme|ème|€)|e\d|kb\d+|\d{1,2}/\d{1,2}(?:/\d{2,4})?",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+_HUMAN = re.compile(
+    r"\b(conseill[eè]re?s?|humains?|(?:vraie?|réelle?|reelle?) personne|personne physique"
+    r"|(?:un|une|des) (?:agents?|opérat(?:eur|rice)s?|operat(?:eur|rice)s?)|quelqu.un"
+    r"|t[ée]l[ée]conseill[eè]re?|interlocut(?:eur|rice))\b",
+    re.IGNORECASE,
+)
+_ASKING = re.compile(
+    r"\b(parler|discuter|échanger|echanger|contacter|joindre|avoir|voir|passer|"
+    r"mettre en relation|mettez|passez|transf[ée]rer|veux|voudrais|souhaite|souhaiterais|"
+    r"aimerais|besoin|exige|demande)\b",
+    re.IGNORECASE,
+)
+# Questions about the service itself (opening hours, availability) are information, not a call.
+_ABOUT_THE_SERVICE = re.compile(
+    r"\b(horaires?|heures?|ouverts?|ouverture|ferm[ée]s?|disponibles?|disponibilité|quand"
+    r"|samedi|dimanche|week-end|weekend|jours?)\b",
+    re.IGNORECASE,
+)
+
+
+class Candidate(BaseModel):
+    """A topic the question might be about, with its score."""
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: str
+    score: float
+
+
+class Understanding(BaseModel):
+    """What the engine made of a question."""
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: str | None
+    score: float
+    coverage: float
+    understood: bool
+    candidates: list[Candidate]
+    invoice_numbers: list[str]
+
+
+@dataclass
+class SearchIndex:
+    """BM25 postings over the knowledge base's documents, with the lexicon used to read queries."""
+
+    document_topics: list[str] = field(default_factory=list)
+    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    unknown_idf: float = 0.0
+    lexicon: dict[str, str] = field(default_factory=dict)
+    audiences: dict[str, frozenset[str]] = field(default_factory=dict)
+    topic_terms: dict[str, set[str]] = field(default_factory=dict)
+    spelling: SpellingIndex = field(default_factory=lambda: SpellingIndex((), {}))
+
+    def known_term(self, word: str) -> str:
+        """The stem the base uses for this spelling (accents restored), else the word's stem."""
+        known = self.lexicon.get(fold_accents(word))
+        return known if known is not None else stem(word)
+
+    def terms_of(self, word: str) -> list[str]:
+        """The index terms for a query word: known spelling, own stem, else a typo correction.
+
+        A correction may land on a synonym or a stop word ("verouillé" -> "verrouillé" ->
+        "bloqué"), hence a list.
+        """
+        term = self.known_term(word)
+        if term in self.idf:
+            return [term]
+        corrected = self.spelling.correct(fold_accents(word))
+        if corrected is None:
+            return [term]
+        return [self.known_term(expanded) for expanded in expand(corrected)]
+
+
+def indexed_texts(knowledge_base: KnowledgeBase) -> list[str]:
+    """Every text the index reads, for the precomputed stem table."""
+    return [text for _, _, text in _documents(knowledge_base)]
+
+
+def _documents(knowledge_base: KnowledgeBase) -> list[tuple[str, str, str]]:
+    """(topic id, field, text) for every indexed text of the base."""
+    documents: list[tuple[str, str, str]] = []
+    for topic in knowledge_base.topics:
+        documents.append((topic.id, "title", topic.title))
+        documents.extend((topic.id, "example", text) for text in topic.examples)
+        documents.extend((topic.id, "keyword", text) for text in topic.keywords)
+        answers = " ".join([topic.answer, *topic.variants.values()])
+        documents.append((topic.id, "answer", answers))
+    return documents
+
+
+def build_index(knowledge_base: KnowledgeBase) -> SearchIndex:
+    """Index every example, title, keyword and answer of the base as its own document.
+
+    Lengths are normalised per field (BM25F-style), so a long answer is compared with other
+    answers, not with one-line examples.
+    """
+    index = SearchIndex()
+    lexicon_counts: Counter[str] = Counter()
+    question_words: set[str] = set()
+    tokenised: list[tuple[str, str, list[str]]] = []
+    for topic_id, field_name, text in _documents(knowledge_base):
+        document_terms: list[str] = []
+        for word in words(text):
+            folded = fold_accents(word)
+            term = index.lexicon.get(folded)
+            if term is None:
+                term = index.lexicon[folded] = stem(word)
+            lexicon_counts[folded] += 1
+            document_terms.append(term)
+            if field_name != "answer":
+                question_words.add(folded)
+        index.topic_terms.setdefault(topic_id, set()).update(document_terms)
+        tokenised.append((topic_id, field_name, document_terms))
+    count = len(tokenised)
+    field_lengths: dict[str, list[int]] = {}
+    frequencies: Counter[str] = Counter()
+    for _, field_name, terms in tokenised:
+        field_lengths.setdefault(field_name, []).append(len(terms))
+        frequencies.update(set(terms))
+    average_lengths = {name: sum(sizes) / len(sizes) for name, sizes in field_lengths.items()}
+    index.idf = {
+        term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in frequencies.items()
+    }
+    index.unknown_idf = math.log(1 + (count + 0.5) / 0.5)
+    for position, (topic_id, field_name, terms) in enumerate(tokenised):
+        index.document_topics.append(topic_id)
+        weight = FIELD_WEIGHTS[field_name]
+        norm = K1 * (1 - B + B * len(terms) / average_lengths[field_name])
+        for term, tf in Counter(terms).items():
+            score = weight * index.idf[term] * tf * (K1 + 1) / (tf + norm)
+            index.postings.setdefault(term, []).append((position, score))
+    index.audiences = {topic.id: frozenset(topic.audiences) for topic in knowledge_base.topics}
+    # Typos are corrected towards the words questions use (not the answers' prose, which would
+    # triple the dictionary); synonym keys and stop words are targets too, so that a typo of
+    # either does not become a topic word.
+    vocabulary = question_words | set(SYNONYMS) | STOP_WORDS
+    index.spelling = SpellingIndex(vocabulary, dict(lexicon_counts))
+    return index
+
+
+@cache
+def get_index() -> SearchIndex:
+    """The index of the packaged knowledge base, built once per process."""
+    return build_index(load_knowledge_base())
+
+
+def _topic_scores(index: SearchIndex, terms: set[str]) -> dict[str, float]:
+    document_scores: dict[int, float] = {}
+    for term in terms:
+        weight = REFERENCE_WEIGHT if term == REFERENCE_TOKEN else 1.0
+        for position, score in index.postings.get(term, ()):
+            document_scores[position] = document_scores.get(position, 0.0) + weight * score
+    best: dict[str, list[float]] = {}
+    for position, score in document_scores.items():
+        top = best.setdefault(index.document_topics[position], [0.0, 0.0])
+        if score > top[0]:
+            top[0], top[1] = score, top[0]
+        elif score > top[1]:
+            top[1] = score
+    return {topic: top[0] + SECOND_DOCUMENT_SHARE * top[1] for topic, top in best.items()}
+
+
+def _coverage(index: SearchIndex, terms: set[str], topic_terms: set[str]) -> float:
+    """Share of the question's idf weight found among the chosen topic's terms."""
+    total = sum(index.idf.get(term, index.unknown_idf) for term in terms)
+    if total == 0:
+        return 0.0
+    matched = sum(index.idf[term] for term in terms & topic_terms)
+    return matched / total
+
+
+def _is_off_topic(raw_words: list[str], terms: set[str]) -> bool:
+    folded = {fold_accents(word) for word in raw_words}
+    return bool(folded & OFF_TOPIC_MARKERS) and not terms & DOMAIN_STEMS
+
+
+def understand(text: str, profile: str | None = None) -> Understanding:
+    """Rank the topics for a question and decide whether it was understood."""
+    index = get_index()
+    raw_words = words(text)
+    terms = {term for word in raw_words for term in index.terms_of(word)}
+    scores = _topic_scores(index, terms)
+    if profile is not None:
+        scores = {
+            topic: score * (1.0 if profile in index.audiences[topic] else AUDIENCE_PENALTY)
+            for topic, score in scores.items()
+        }
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    candidates = [
+        Candidate(topic=topic, score=round(score, 3)) for topic, score in ranked[:CANDIDATE_COUNT]
+    ]
+    best_topic, best_score = ranked[0] if ranked else (None, 0.0)
+    coverage = _coverage(index, terms, index.topic_terms[best_topic]) if best_topic else 0.0
+    understood = (
+        best_topic is not None
+        and best_score >= MIN_SCORE
+        and coverage >= MIN_COVERAGE
+        and not _is_off_topic(raw_words, terms)
+    )
+    return Understanding(
+        topic=best_topic if understood else None,
+        score=round(best_score, 3),
+        coverage=round(coverage, 3),
+        understood=understood,
+        candidates=candidates,
+        invoice_numbers=extract_invoice_numbers(text),
+    )
+
+
+def extract_invoice_numbers(text: str) -> list[str]:
+    """Invoice-number-like tokens of the raw text (FA-2026-0002, F458, "facture 88412")."""
+    found: list[str] = []
+    for match in _INVOICE_NUMBER.finditer(text):
+        token = match.group(0)
+        if _NOT_A_REFERENCE.fullmatch(token) or _YEAR.fullmatch(token):
+            continue
+        found.append(token)
+    for match in _NUMBER_AFTER_CUE.finditer(text):
+        number = match.group(1)
+        if not _YEAR.fullmatch(number) and not any(number in token for token in found):
+            found.append(number)
+    return list(dict.fromkeys(found))
+
+
+def detect_human_request(text: str) -> bool:
+    """Whether the user asks to talk to a person (escalation "asked"), not about the LiveChat.
+
+    "Je veux parler à un conseiller" is a request; "quels sont les horaires du chat ?" or
+    "le conseiller est-il disponible le samedi ?" ask for information the topic answers.
+    """
+    if not _HUMAN.search(text):
+        return False
+    if _ABOUT_THE_SERVICE.search(text):
+        return False
+    stripped = re.sub(r"[^\w\s]", " ", text).split()
+    # A bare "un conseiller svp" is a request even without a verb.
+    return bool(_ASKING.search(text)) or len(stripped) <= 4
+
+
+def write_stem_table() -> None:
+    """Regenerate the precomputed stems of the packaged knowledge base's words."""
+    table = build_stem_table(indexed_texts(load_knowledge_base()))
+    STEM_TABLE_PATH.write_text(
+        json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8"
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write-stem-table"]:
+        sys.exit("usage: python -m chalicelib.assistant.engine --write-stem-table")
+    write_stem_table()

@@ -1,0 +1,374 @@
+"""French text normalisation for the assistant: the same pipeline on the index and query sides.
+
+Steps: lowercase, elisions (l', qu', jusqu'...) removed, punctuation dropped, synonyms and
+abbreviations expanded to the knowledge base's words, stop words removed, Snowball French
+stemming, then accent folding. Folding comes after stemming because Snowball keeps accents
+(``réinitialiser`` -> ``réinitialis``) and behaves differently on unaccented input; the engine
+also maps a folded word back to the stem of its accented form when the knowledge base knows it.
+Typo tolerance lives here too: a bounded Damerau-Levenshtein distance and a deletion
+neighbourhood (SymSpell-like) dictionary built once with the index.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+import snowballstemmer
+
+# Apostrophes of every kind users type, normalised to the ASCII one first.
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+_ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnsctm])'", re.IGNORECASE)
+# Hyphenated and spaced spellings glued before splitting so that they stay one word; one
+# alternation scanned once, since normalising the whole base must fit the cold-start budget.
+_GLUED = {
+    "email": r"\be[\s.-]?mails?\b",
+    "facturx": r"\bfactur[\s-]x\b",
+    "livechat": r"\blive[\s-]?chat\b",
+    "numero": r"\bn\s?°",
+    "motdepasse": r"\bmots?[\s-]+(?:de[\s-]+)?pas+e?s?\b",
+    "choruspro": r"\bchorus[\s-]?pro\b",
+    # Prefixed words keep their own ending: "sous-traitant" -> "soustraitant".
+    "prefixed": r"\b(?:auto|micro|sous|co)[\s-](?:entrepr|trait)\w*",
+}
+_GLUE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _GLUED.items()))
+
+
+def _glued(match: re.Match[str]) -> str:
+    if match.lastgroup == "prefixed":
+        return " " + re.sub(r"[\s-]", "", match.group(0)) + " "
+    return f" {match.lastgroup} "
+
+
+_WORD = re.compile(r"[a-z0-9œæàâäçéèêëîïôöùûüÿ]+")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+# The pseudo-word standing for any reference-like number (invoice, ticket...).
+REFERENCE_TOKEN = "numref"
+# Invoice-like references become one pseudo-word before splitting: FA-2026-0002, 2024-118.
+_REFERENCE = re.compile(r"\b(?:[a-z]{1,4}-?\d{2,}|\d{2,}[-/]\d+)(?:[-/_][a-z0-9]+)*\b")
+
+# Snowball in pure Python costs ~80 µs a word: the stems of the knowledge base's words are
+# precomputed (python -m chalicelib.assistant.engine --write-stem-table) so that building the
+# index stays within the cold-start budget. A word missing from the table is stemmed live.
+STEM_TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "assistant" / "stems.json"
+
+# Applied to folded lowercase words before stemming; values are in the knowledge base's words.
+SYNONYMS: dict[str, str] = {
+    "mdp": "motdepasse",
+    "password": "motdepasse",
+    "pwd": "motdepasse",
+    "cpro": "choruspro",
+    "cp": "choruspro",
+    "chorus": "choruspro",
+    "chorupro": "choruspro",
+    "login": "identifiant",
+    "logins": "identifiant",
+    "identifiants": "identifiant",
+    "connecter": "connexion",
+    "connecte": "connexion",
+    "reconnecter": "connexion",
+    "logger": "connexion",
+    "loguer": "connexion",
+    "facturation": "facture",
+    "factu": "facture",
+    "fact": "facture",
+    "fac": "facture",
+    "fctr": "facture",
+    "pj": "piece jointe",
+    "pjs": "piece jointe",
+    "annexe": "piece jointe",
+    "annexes": "piece jointe",
+    "ej": "engagement",
+    "bdc": "bon commande",
+    "siren": "siret",
+    "sirets": "siret",
+    "nic": "siret",
+    "edi": "edi",
+    "apis": "api",
+    "2fa": "double authentification",
+    "mfa": "double authentification",
+    "a2f": "double authentification",
+    "otp": "code authentification",
+    "authentificator": "application authentification",
+    "authenticator": "application authentification",
+    "email": "mail",
+    "emails": "mail",
+    "mails": "mail",
+    "courriel": "mail",
+    "courriels": "mail",
+    "mel": "mail",
+    "tchat": "livechat",
+    "chat": "livechat",
+    "chatter": "livechat",
+    "tel": "telephone",
+    "telephoner": "telephone",
+    "appeler": "telephone",
+    "numero": "numero",
+    "num": "numero",
+    "rib": "coordonnees bancaires",
+    "iban": "coordonnees bancaires",
+    "dgd": "decompte general definitif",
+    "moe": "maitrise oeuvre",
+    "moa": "maitrise ouvrage",
+    "ticpe": "tic",
+    "ticgn": "tic",
+    "gnr": "gazole non routier",
+    "fioul": "gazole",
+    "carburant": "gazole",
+    "pdp": "plateforme agreee",
+    "pa": "plateforme agreee",
+    "qualif": "qualification",
+    "sandbox": "qualification",
+    "autoentrepreneur": "microentreprise",
+    "microentrepreneur": "microentreprise",
+    "microentreprises": "microentreprise",
+    "pme": "entreprise",
+    "boite": "entreprise",
+    "societe": "entreprise",
+    "verrouille": "bloque",
+    "verrouillee": "bloque",
+    "debloquer": "bloque",
+    "paume": "oublie",
+    "perdu": "oublie",
+    "tickets": "ticket",
+    "sollicitation": "ticket",
+    "sollicitations": "ticket",
+    "reclamation": "ticket",
+    "hotline": "support",
+    "assistance": "support",
+    "helpdesk": "support",
+    "bot": "assistant",
+    "chatbot": "assistant",
+    "claudia": "assistant",
+    "robot": "assistant",
+    "phishing": "frauduleux",
+    "hameconnage": "frauduleux",
+    "arnaque": "frauduleux",
+    "escroquerie": "frauduleux",
+    "fraude": "frauduleux",
+    "arnaques": "frauduleux",
+    "spam": "frauduleux",
+    "factor": "affacturage",
+    "affactureur": "affacturage",
+    "subrogative": "subrogation",
+    "xml": "xml",
+    "ubl": "facturx",
+    "cii": "facturx",
+    "mairie": "commune",
+    "collectivite": "commune",
+    "collectivites": "commune",
+    "hopital": "etablissement public",
+    "chu": "etablissement public",
+    "ehpad": "etablissement public",
+    "lycee": "etablissement public",
+    "college": "etablissement public",
+}
+
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+    a ai aie aient aies ait alors as au aucun aussi autre aux avaient avais avait avec avez
+    aviez avions avons ayant bah bonjour bonsoir bien c ca car ce ceci cela celle celles
+    celui cependant certain ces cet cette ceux chaque chez ci comme comment concernant d dans de
+    des desquelles desquels deja dire dis dit doit doivent dois donc dont du elle elles en encore
+    entre es est et etaient etais etait etant ete etes etiez etions etre eu eue eues eurent eus
+    eusse eut eux faire fais fait faut fois font hello ici il ils j je jusqu l la laquelle le
+    lequel les lesquelles lesquels leur leurs lui m ma mais me meme merci mes moi mon n ne ni
+    nos notre nous on ont or ou oui par parce pas peu peut peuvent peux plus plutot pour pourquoi
+    pouvez pouvoir puis puisque puis-je qu quand que quel quelle quelles quels qui quoi s sa sans
+    se sera serait ses si sien soit sommes son sont sous suis sur svp stp t ta te tes toi ton
+    tous tout toute toutes tres tu un une unes uns vers veuillez voici voila vos votre vous y
+    etc ok okay bon voudrais veux veut voulez souhaite souhaiterais aimerais faudrait
+    falloir dois-je quoi cest jai jarrive narrive rien quelqu svp beaucoup va vais vas fais
+    met mets mis mettre voir vois trouver trouve donner donne savoir sais marche aujourd hui
+    apres avant toujours maintenant depuis quelque chose truc trucs genre normal possible
+    faut-il dit-on comment ça
+    """.split()
+)
+
+
+_FRENCH_FOLDING = str.maketrans(
+    {
+        **dict.fromkeys("àâä", "a"),
+        **dict.fromkeys("éèêë", "e"),
+        **dict.fromkeys("îï", "i"),
+        **dict.fromkeys("ôö", "o"),
+        **dict.fromkeys("ùûü", "u"),
+        "ç": "c",
+        "ÿ": "y",
+        "œ": "oe",
+        "æ": "ae",
+    }
+)
+
+
+def fold_accents(text: str) -> str:
+    """Remove diacritics, and spell out the œ/æ ligatures."""
+    folded = text.translate(_FRENCH_FOLDING)
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def normalise(text: str) -> str:
+    """Lowercase, remove elisions and punctuation; keep letters (with accents) and digits."""
+    lowered = text.translate(_APOSTROPHES).lower()
+    lowered = _ELISION.sub(" ", lowered)
+    lowered = _GLUE.sub(_glued, lowered)
+    lowered = _REFERENCE.sub(f" {REFERENCE_TOKEN} ", lowered)
+    return " ".join(_WORD.findall(lowered))
+
+
+def words(text: str) -> list[str]:
+    """Normalised surface words, synonyms expanded, stop words removed (accents kept)."""
+    result: list[str] = []
+    for word in normalise(text).split():
+        if not word.isalpha() and fold_accents(word) not in SYNONYMS:
+            result.append(_number_word(word))
+        else:
+            result.extend(expand(word))
+    return result
+
+
+@cache
+def expand(word: str) -> tuple[str, ...]:
+    """A word's synonym expansion; nothing for a stop word; else the word itself."""
+    folded = fold_accents(word)
+    expansion = SYNONYMS.get(folded)
+    if expansion is not None:
+        return tuple(expansion.split())
+    if folded in STOP_WORDS or len(folded) < 2:
+        return ()
+    return (word,)
+
+
+def _number_word(word: str) -> str:
+    """Keep short numbers and years; any longer number-like word is a reference."""
+    if len(word) <= 2 or _YEAR.fullmatch(word):
+        return word
+    return REFERENCE_TOKEN
+
+
+@cache
+def stem(word: str) -> str:
+    """Snowball French stem of one word, accents folded after stemming."""
+    if word == REFERENCE_TOKEN or word.isdigit():
+        return word
+    known = load_stem_table().get(word)
+    return known if known is not None else snowball_stem(word)
+
+
+def snowball_stem(word: str) -> str:
+    """The stem computed by Snowball, accents folded (no table)."""
+    return fold_accents(_stemmer().stemWord(word))
+
+
+@cache
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("french")
+
+
+@cache
+def load_stem_table() -> dict[str, str]:
+    """The precomputed stems, read once; empty when the file is absent."""
+    try:
+        table: dict[str, str] = json.loads(STEM_TABLE_PATH.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return table
+
+
+def build_stem_table(texts: Iterable[str]) -> dict[str, str]:
+    """Word -> stem for every word of these texts and of the synonym expansions."""
+    vocabulary = {word for text in texts for word in words(text)}
+    vocabulary |= {word for expansion in SYNONYMS.values() for word in expansion.split()}
+    vocabulary.discard(REFERENCE_TOKEN)
+    return {word: snowball_stem(word) for word in sorted(vocabulary) if not word.isdigit()}
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of a text: normalised, expanded, filtered, stemmed and folded."""
+    return [stem(word) for word in words(text)]
+
+
+def damerau_levenshtein(left: str, right: str, bound: int) -> int:
+    """Optimal-string-alignment distance, or ``bound + 1`` as soon as it exceeds ``bound``."""
+    if abs(len(left) - len(right)) > bound:
+        return bound + 1
+    previous_previous: list[int] = []
+    previous = list(range(len(right) + 1))
+    for i, left_char in enumerate(left, start=1):
+        current = [i] + [0] * len(right)
+        for j, right_char in enumerate(right, start=1):
+            cost = 0 if left_char == right_char else 1
+            best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if (
+                i > 1
+                and j > 1
+                and left_char == right[j - 2]
+                and left[i - 2] == right_char
+                and previous_previous
+            ):
+                best = min(best, previous_previous[j - 2] + 1)
+            current[j] = best
+        if min(current) > bound:
+            return bound + 1
+        previous_previous, previous = previous, current
+    return previous[-1]
+
+
+def max_typos(word: str) -> int:
+    """How many edits a word of this length may carry: none when short, 1, then 2 when long."""
+    if len(word) < 4:
+        return 0
+    return 1 if len(word) < 8 else 2
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class SpellingIndex:
+    """Deletion-neighbourhood dictionary over a vocabulary, for typo correction.
+
+    Each vocabulary word is stored under itself and its one-character deletions; a query word
+    looks itself and its deletions up (one, two for long words). That finds every word within
+    one edit and, for long words, two insertions or an insertion with a substitution; two
+    substitutions would need two-deletion keys on the vocabulary side, which cost more than the
+    whole index to build, so they are left out. Candidates are checked with the real distance.
+    """
+
+    def __init__(self, vocabulary: Iterable[str], frequencies: dict[str, int]) -> None:
+        self._frequencies = frequencies
+        self._neighbours: dict[str, set[str]] = {}
+        for word in vocabulary:
+            if len(word) < 4:
+                continue
+            for key in _deletions(word) | {word}:
+                self._neighbours.setdefault(key, set()).add(word)
+
+    def correct(self, word: str) -> str | None:
+        """The closest vocabulary word within the allowed distance, most frequent first."""
+        bound = max_typos(word)
+        if bound == 0:
+            return None
+        keys = _deletions(word) | {word}
+        if bound == 2:
+            keys |= {deleted for key in list(keys) for deleted in _deletions(key)}
+        candidates: set[str] = set()
+        for key in keys:
+            candidates |= self._neighbours.get(key, set())
+        best: tuple[int, int, str] | None = None
+        for candidate in candidates:
+            distance = damerau_levenshtein(word, candidate, min(bound, max_typos(candidate)))
+            if distance > min(bound, max_typos(candidate)):
+                continue
+            rank = (distance, -self._frequencies.get(candidate, 0), candidate)
+            if best is None or rank < best:
+                best = rank
+        return best[2] if best else None

@@ -1,0 +1,119 @@
+"""Question understanding: ranking, refusal, typos, invoice numbers, asks for a human."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chalicelib.assistant.engine import detect_human_request, extract_invoice_numbers, understand
+from chalicelib.assistant.knowledge import load_knowledge_base
+from chalicelib.assistant.text import normalise
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("j'ai paumé mon mdp", "compte.mot_de_passe_oublie"),
+        (
+            "Où consulter l'annuaire pour trouver le SIRET d'un client public ?",
+            "facture.trouver_siret_destinataire",
+        ),
+        ("ma facture est revenue à recycler", "facture.a_recycler"),
+        ("horaires du livechat", "support.livechat"),
+    ],
+)
+def test_an_in_scope_paraphrase_is_understood(question: str, topic: str) -> None:
+    result = understand(question, "fournisseur")
+    assert result.understood
+    assert result.topic == topic
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quel temps fera-t-il à Marseille ce week-end ?",
+        "Qui a gagné la coupe du monde de football ?",
+        "Donne-moi une recette de crêpes",
+        "Comment créer un compte sur ameli ?",
+        "t'es nul",
+        "xkcd qwpo zzzz",
+        "",
+    ],
+)
+def test_an_out_of_scope_question_is_refused(question: str) -> None:
+    result = understand(question, "anonyme")
+    assert not result.understood
+    assert result.topic is None
+
+
+def test_typos_are_corrected_towards_the_base_vocabulary() -> None:
+    result = understand("lien d'activasion expirer", "anonyme")
+    assert result.topic == "compte.lien_activation"
+
+
+def test_candidates_are_ranked_best_first() -> None:
+    result = understand("facture rejetée", "fournisseur")
+    scores = [candidate.score for candidate in result.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert result.candidates[0].topic == result.topic
+
+
+def test_profile_breaks_ties_without_hiding_the_answer() -> None:
+    public = understand("rejeter une facture", "structure_publique")
+    supplier = understand("rejeter une facture", "fournisseur")
+    assert public.topic == "entite_publique.rejeter_suspendre"
+    assert supplier.topic is not None
+
+
+def test_invoice_numbers_are_extracted_from_the_raw_text() -> None:
+    text = "Où en sont FA-2026-0002, FC-2026-0001, F458 et la facture 88412 (envoyée à 8h30) ?"
+    assert extract_invoice_numbers(text) == ["FA-2026-0002", "FC-2026-0001", "F458", "88412"]
+
+
+def test_years_times_and_sizes_are_not_invoice_numbers() -> None:
+    assert extract_invoice_numbers("réforme 2026, ouvert de 8h30 à 18h30, 10Mo, flux E1") == []
+
+
+def test_understanding_carries_the_invoice_numbers() -> None:
+    result = understand("statut de ma facture FA-2026-0002", "fournisseur")
+    assert result.topic == "facture.statut_ma_facture"
+    assert result.invoice_numbers == ["FA-2026-0002"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je veux parler à un conseiller",
+        "Je voudrais un humain svp",
+        "passez-moi une vraie personne",
+        "un conseiller",
+    ],
+)
+def test_asking_for_a_person_is_detected(text: str) -> None:
+    assert detect_human_request(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quels sont les horaires du chat ?",
+        "le conseiller est-il disponible le samedi ?",
+        "comment déposer une facture",
+    ],
+)
+def test_questions_about_the_livechat_are_not_a_request_for_a_person(text: str) -> None:
+    assert not detect_human_request(text)
+
+
+def test_no_dev_question_is_copied_into_the_examples() -> None:
+    dev_path = REPO_ROOT / "bench" / "data" / "dev_questions.jsonl"
+    lines = dev_path.read_text(encoding="utf-8").splitlines()
+    dev = {normalise(json.loads(line)["text"]) for line in lines if line.strip()}
+    examples = {
+        normalise(example) for topic in load_knowledge_base().topics for example in topic.examples
+    }
+    assert not dev & examples

@@ -1,0 +1,59 @@
+"""French normalisation: case, elisions, punctuation, numbers, stemming, folding, synonyms."""
+
+from __future__ import annotations
+
+from chalicelib.assistant.text import (
+    REFERENCE_TOKEN,
+    SpellingIndex,
+    damerau_levenshtein,
+    normalise,
+    terms,
+    words,
+)
+
+
+def test_normalise_lowercases_and_removes_elisions_with_both_apostrophes() -> None:
+    assert normalise("L'Adresse d’activation qu'il JUSQU’à") == "adresse activation il à"
+
+
+def test_normalise_drops_punctuation_and_keeps_numbers() -> None:
+    assert normalise("Après 5 tentatives ! (60 minutes ?)") == "après 5 tentatives 60 minutes"
+
+
+def test_invoice_like_tokens_become_one_reference_word() -> None:
+    assert normalise("facture FA-2026-0002") == f"facture {REFERENCE_TOKEN}"
+
+
+def test_accents_are_folded_after_stemming_so_both_spellings_meet() -> None:
+    assert terms("réinitialiser") == terms("reinitialiser") == ["reinitialis"]
+
+
+def test_stop_words_are_removed() -> None:
+    assert words("Comment est-ce que je peux le faire ?") == []
+
+
+def test_abbreviations_expand_to_the_base_words() -> None:
+    assert terms("mdp") == terms("mot de passe")
+    assert terms("pj") == terms("pièce jointe")
+    assert terms("cpro") == terms("Chorus Pro")
+    assert terms("2FA") == terms("double authentification")
+    assert terms("EJ") == terms("engagement")
+
+
+def test_email_spellings_are_one_word() -> None:
+    assert terms("e-mail") == terms("courriel") == terms("mail")
+
+
+def test_damerau_levenshtein_counts_a_transposition_as_one_edit() -> None:
+    assert damerau_levenshtein("activation", "activaiton", 2) == 1
+    assert damerau_levenshtein("facture", "facutre", 1) == 1
+    assert damerau_levenshtein("compte", "tableau", 2) == 3
+
+
+def test_spelling_index_corrects_within_the_length_bound_only() -> None:
+    index = SpellingIndex(["rattachement", "facture", "structure"], {})
+    assert index.correct("rattachemment") == "rattachement"
+    assert index.correct("rattachemmentt") == "rattachement"
+    assert index.correct("factue") == "facture"
+    assert index.correct("fac") is None
+    assert index.correct("voiture") is None
