@@ -296,10 +296,12 @@ def create_session(
             now=now,
         )
     session, token = _new_session(request, identity, context)
+    # Counted before the write (it counts strictly earlier chats), so that the
+    # response stored for the Idempotency-Key already has it.
     response = SessionCreated(
         session_id=session.session_id,
         status="waiting",
-        position=None,
+        position=store.queue_position(session),
         category=session.category,
         created_at=now,
         session_token=token,
@@ -308,12 +310,28 @@ def create_session(
     if scoped and fingerprint:
         stored = StoredResponse(status=201, body=response.model_dump(mode="json"))
         extra.append(context.idempotency.record(scoped, fingerprint, stored, now))
-    if not store.create_session(session, extra) and identity is not None:
+    if store.create_session(session, extra):
+        return response, True
+    return _lost_race(store, identity, context, scoped, fingerprint)
+
+
+def _lost_race(
+    store: LiveChatStore,
+    identity: Identity | None,
+    context: CreationContext,
+    scoped: str | None,
+    fingerprint: str | None,
+) -> tuple[SessionCreated, bool]:
+    """A racing create won: answer with its chat (same user) or its response (same key)."""
+    if identity is not None:
         open_id = store.open_session_id(identity.user_id)
         if open_id is not None:
             return existing_session(store, open_id), False
-    response.position = store.queue_position(session)
-    return response, True
+    if scoped and fingerprint:
+        stored = context.idempotency.replay(scoped, fingerprint, context.now)
+        if stored is not None:
+            return SessionCreated.model_validate(stored.body), True
+    raise ConflictError("Une autre demande identique est en cours : réessayez.")
 
 
 def _new_session(

@@ -67,9 +67,11 @@ def _message_sk(seq: int) -> str:
 class LiveChatStore:
     """Reads and writes the livechat table."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, client: Any) -> None:
+        # `client` is the low-level DynamoDB client, for transactions in typed form
+        # (the table resource's own client would serialize the items a second time).
         self._table = table
-        self._client: Any = table.meta.client
+        self._client = client
 
     @property
     def name(self) -> str:
@@ -140,7 +142,11 @@ class LiveChatStore:
         return None if item is None else str(item["session_id"])
 
     def create_session(self, session: ChatSession, extra: list[dict[str, Any]]) -> bool:
-        """Create a waiting chat (and its user's lock); False when the user already has one."""
+        """Create a waiting chat (and its user's lock).
+
+        False when the user already has an open chat, or when `extra` (the
+        Idempotency-Key record) was taken by a racing retry.
+        """
         item = _session_item(session)
         item.update(_queue_keys(session))
         item["expires_at"] = int(session.created_at.timestamp()) + SESSION_TTL_SECONDS
@@ -155,7 +161,7 @@ class LiveChatStore:
         codes = self._transact(items + extra)
         if codes is None:
             return True
-        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+        if "ConditionalCheckFailed" in codes[1:]:
             return False
         raise ConcurrentChangeError(",".join(codes))
 
@@ -445,4 +451,4 @@ def get_store() -> LiveChatStore:
     from chalicelib import aws
     from chalicelib.config import get_settings
 
-    return LiveChatStore(aws.table(get_settings().livechat_table))
+    return LiveChatStore(aws.table(get_settings().livechat_table), aws.client("dynamodb"))
