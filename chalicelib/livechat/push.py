@@ -131,10 +131,10 @@ def subscribe(store: LiveChatStore, push: Push, connection_id: str, body: str) -
         participant(session, Caller(identity, request.session_token))
     except ValidationError:
         error: GuichetError = InvalidFieldsError.single("action", "Message WebSocket invalide.")
-        push.send(connection_id, {"type": "error", **error.problem()}, None)
+        push.send(connection_id, {"type": "error", "problem": error.problem()}, None)
         return
     except GuichetError as failure:
-        push.send(connection_id, {"type": "error", **failure.problem()}, None)
+        push.send(connection_id, {"type": "error", "problem": failure.problem()}, None)
         return
     if connection.session_id and connection.session_id != session.session_id:
         store.unsubscribe(connection_id, connection.session_id)
