@@ -1,0 +1,312 @@
+"""LiveChat routes, the scheduled opening check, and the WebSocket handlers' bodies.
+
+Chalice wraps WebSocket handlers only when they are declared on the app object
+(a Blueprint has no `websocket_api`, so its handlers would get the raw Lambda
+event), hence app.py declares the three `on_ws_*` handlers and calls
+`ws_connect`, `ws_message` and `ws_disconnect` here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from chalice import Blueprint, Rate, Response
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from chalicelib import clock
+from chalicelib.api import Api, Call, Reply, RequestModel
+from chalicelib.auth import SUPPORT_AGENTS, authenticate
+from chalicelib.config import get_settings
+from chalicelib.errors import GuichetError
+from chalicelib.livechat import push, sessions
+from chalicelib.livechat.availability import (
+    Availability,
+    availability_at,
+    current_calendar,
+    forget_calendars,
+    opening_rules,
+    run_opening_check,
+)
+from chalicelib.livechat.calendar import DayRule, WorkingCalendar
+from chalicelib.livechat.models import ChatMessage, categories
+from chalicelib.livechat.store import LiveChatStore, get_store
+from chalicelib.pagination import PageQuery
+
+if TYPE_CHECKING:
+    from chalice.app import CloudWatchEvent, WebsocketEvent
+
+blueprint = Blueprint(__name__)
+api = Api(blueprint, "livechat")
+SESSION_ERRORS = (404, 409, 422)
+
+
+class AtQuery(RequestModel):
+    at: AwareDatetime | None = None
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _plus_read_as_space(cls, value: Any) -> Any:
+        # An unencoded "+01:00" in a query string arrives as " 01:00".
+        if isinstance(value, str) and " " in value[11:]:
+            return value[:11] + value[11:].replace(" ", "+")
+        return value
+
+
+class AfterQuery(RequestModel):
+    after: int = Field(0, ge=0)
+
+
+class CategoryOut(BaseModel):
+    code: str
+    label: str
+
+
+class DayRulesBody(RequestModel):
+    days: list[DayRule] = Field(max_length=500)
+
+    @field_validator("days")
+    @classmethod
+    def _one_rule_a_day(cls, days: list[DayRule]) -> list[DayRule]:
+        if len({day.date for day in days}) != len(days):
+            raise ValueError("Une seule règle par date.")
+        return sorted(days, key=lambda day: day.date)
+
+
+class DayRulesOut(BaseModel):
+    days: list[DayRule]
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+def _calendar(store: LiveChatStore) -> WorkingCalendar:
+    return current_calendar(store, opening_rules(get_settings()))
+
+
+def _caller(call: Call) -> sessions.Caller:
+    return sessions.Caller(call.identity, call.headers.get("x-session-token"))
+
+
+@api.route(
+    "/livechat/availability",
+    summary="Is the LiveChat open (now or at ?at=), until when, and when it next opens",
+    query=AtQuery,
+    response=Availability,
+    anonymous=True,
+    errors=(422,),
+)
+def livechat_availability(call: Call) -> Availability:
+    query: AtQuery = call.query
+    return availability_at(_calendar(get_store()), query.at or clock.now())
+
+
+@api.route(
+    "/livechat/categories",
+    summary="The categories a chat is opened in",
+    response=list[CategoryOut],
+    anonymous=True,
+)
+def livechat_categories(call: Call) -> list[CategoryOut]:
+    return [CategoryOut(code=item.code, label=item.label) for item in categories()]
+
+
+@api.route(
+    "/livechat/sessions",
+    "POST",
+    summary="Open a chat (201), or get back the caller's open one (200); 409 when closed",
+    body=sessions.SessionRequest,
+    response=sessions.SessionCreated,
+    status=201,
+    anonymous=True,
+    idempotent=True,
+    errors=(409, 422, 429),
+)
+def create_livechat_session(call: Call) -> Reply:
+    from chalicelib.idempotency import get_idempotency_store
+    from chalicelib.livechat.transcripts import get_transcript_source
+    from chalicelib.ratelimit import get_rate_limiter
+
+    store = get_store()
+    context = sessions.CreationContext(
+        calendar=_calendar(store),
+        transcripts=get_transcript_source(),
+        limiter=get_rate_limiter(),
+        idempotency=get_idempotency_store(),
+        now=clock.now(),
+        client_ip=call.client_ip,
+        idempotency_key=call.idempotency_key,
+    )
+    created, new = sessions.create_session(store, call.body, _caller(call), context)
+    return Reply(created, status=201 if new else 200)
+
+
+@api.route(
+    "/livechat/sessions/{session_id}",
+    summary="A chat: status, advisor, transcript",
+    response=sessions.SessionView,
+    anonymous=True,
+    errors=(404,),
+)
+def livechat_session(call: Call, session_id: str) -> sessions.SessionView:
+    return sessions.read_session(get_store(), session_id, _caller(call))
+
+
+@api.route(
+    "/livechat/sessions/{session_id}/messages",
+    summary="Messages after ?after= (the seq of the last one seen)",
+    query=AfterQuery,
+    response=sessions.MessagesPage,
+    anonymous=True,
+    errors=(404, 422),
+)
+def livechat_messages(call: Call, session_id: str) -> sessions.MessagesPage:
+    return sessions.read_messages(get_store(), session_id, _caller(call), call.query.after)
+
+
+@api.route(
+    "/livechat/sessions/{session_id}/messages",
+    "POST",
+    summary="Write in a chat (its user, or the advisor who accepted it)",
+    body=sessions.MessageRequest,
+    response=ChatMessage,
+    status=201,
+    anonymous=True,
+    errors=(403, *SESSION_ERRORS),
+)
+def post_livechat_message(call: Call, session_id: str) -> ChatMessage:
+    store = get_store()
+    text = call.body.text
+    return sessions.post_message(
+        store, session_id, _caller(call), text, push.get_push(store), clock.now()
+    )
+
+
+@api.route(
+    "/livechat/sessions/{session_id}/close",
+    "POST",
+    summary="Close a chat (its user or its advisor)",
+    response=sessions.SessionView,
+    anonymous=True,
+    errors=(403, 404, 409),
+)
+def close_livechat_session(call: Call, session_id: str) -> sessions.SessionView:
+    store = get_store()
+    return sessions.close_session(
+        store, session_id, _caller(call), push.get_push(store), clock.now()
+    )
+
+
+@api.route(
+    "/livechat/sessions/{session_id}/rating",
+    "PUT",
+    summary="Rate a closed chat once, 1 to 5 stars",
+    body=sessions.RatingRequest,
+    response=sessions.SessionView,
+    anonymous=True,
+    errors=(403, *SESSION_ERRORS),
+)
+def rate_livechat_session(call: Call, session_id: str) -> sessions.SessionView:
+    return sessions.rate_session(get_store(), session_id, _caller(call), call.body, clock.now())
+
+
+@api.route(
+    "/agent/livechat/queue",
+    summary="Waiting chats by category, oldest first",
+    response=list[sessions.QueueGroup],
+    roles=(SUPPORT_AGENTS,),
+    errors=(401, 403),
+)
+def livechat_queue(call: Call) -> list[sessions.QueueGroup]:
+    return sessions.advisor_queue(get_store())
+
+
+@api.route(
+    "/agent/livechat/sessions",
+    summary="The calling advisor's active chats",
+    response=list[sessions.QueueEntry],
+    roles=(SUPPORT_AGENTS,),
+    errors=(401, 403),
+)
+def advisor_livechat_sessions(call: Call) -> list[sessions.QueueEntry]:
+    return sessions.advisor_sessions(get_store(), call.user)
+
+
+@api.route(
+    "/agent/livechat/sessions/{session_id}/accept",
+    "POST",
+    summary="Take a waiting chat (one advisor per chat: a second accept is 409)",
+    response=sessions.SessionView,
+    roles=(SUPPORT_AGENTS,),
+    errors=(401, 403, 404, 409),
+)
+def accept_livechat_session(call: Call, session_id: str) -> sessions.SessionView:
+    store = get_store()
+    return sessions.accept_session(store, session_id, call.user, push.get_push(store), clock.now())
+
+
+@api.route(
+    "/agent/livechat/closures",
+    summary="Exceptional closures and special opening hours",
+    response=DayRulesOut,
+    roles=(SUPPORT_AGENTS,),
+    errors=(401, 403),
+)
+def livechat_closures(call: Call) -> DayRulesOut:
+    days, meta = get_store().day_rules()
+    return DayRulesOut(days=days, **meta)
+
+
+@api.route(
+    "/agent/livechat/closures",
+    "PUT",
+    summary="Replace the exceptional closures and special opening hours",
+    body=DayRulesBody,
+    response=DayRulesOut,
+    roles=(SUPPORT_AGENTS,),
+    errors=(401, 403, 422),
+)
+def put_livechat_closures(call: Call) -> DayRulesOut:
+    store, now = get_store(), clock.now()
+    store.save_day_rules(call.body.days, call.user.user_id, now)
+    forget_calendars()
+    return DayRulesOut(days=call.body.days, updated_at=now, updated_by=call.user.user_id)
+
+
+@api.route(
+    "/agent/livechat/ratings",
+    summary="Chat ratings, newest first, with averages per category and per advisor",
+    query=PageQuery,
+    response=sessions.RatingsReport,
+    roles=(SUPPORT_AGENTS,),
+    errors=(401, 403, 422),
+)
+def livechat_ratings(call: Call) -> sessions.RatingsReport:
+    return sessions.ratings_report(get_store(), call.query.limit, call.query.cursor)
+
+
+@blueprint.schedule(Rate(5, unit=Rate.MINUTES))
+def livechat_opening_check(event: CloudWatchEvent) -> dict[str, Any]:
+    store = get_store()
+    check = run_opening_check(store, _calendar(store), push.get_push(store), clock.now())
+    return check.model_dump(mode="json")
+
+
+def ws_connect(event: WebsocketEvent) -> Response | None:
+    """$connect: `?token=<JWT>` optional; a bad one refuses the connection."""
+    query = event.to_dict().get("queryStringParameters") or {}
+    token = query.get("token")
+    try:
+        identity = authenticate(f"Bearer {token}") if token else None
+    except GuichetError as error:
+        return Response(body=error.detail, status_code=error.status)
+    push.connect(get_store(), event.connection_id, identity, clock.now())
+    return None
+
+
+def ws_message(event: WebsocketEvent) -> None:
+    store = get_store()
+    push.subscribe(store, push.get_push(store), event.connection_id, event.body)
+
+
+def ws_disconnect(event: WebsocketEvent) -> None:
+    push.disconnect(get_store(), event.connection_id)

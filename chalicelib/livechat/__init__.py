@@ -1,0 +1,1 @@
+"""The LiveChat: working-day calendar, availability, chat sessions with advisors, push."""

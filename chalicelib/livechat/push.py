@@ -1,0 +1,149 @@
+"""Push of new chat messages to connected clients over an API Gateway WebSocket API.
+
+Deployed stages only: the management endpoint comes from WEBSOCKET_ENDPOINT;
+empty (the local stack, the tests by default), push is off and clients poll
+`GET /livechat/sessions/{id}/messages?after=`.
+
+A client connects with `?token=<JWT>` (or without, for a person who cannot log
+in), then sends `{"action": "subscribe", "session_id": ..., "session_token"?: ...}`
+to follow one chat (the same participant rules as HTTP). The chat item lists
+its connections, so a message costs no extra read to find whom to push to:
+one `post_to_connection` per connection. A connection API Gateway reports gone
+(GoneException) is unsubscribed and deleted; $disconnect does the same.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel, Field, ValidationError
+
+from chalicelib.auth import Identity
+from chalicelib.errors import GuichetError, InvalidFieldsError, NotFoundError
+from chalicelib.livechat.models import ChatMessage, ChatSession, Connection
+
+if TYPE_CHECKING:
+    from chalicelib.livechat.store import LiveChatStore
+
+
+class Push(Protocol):
+    """Tells a chat's connected clients about a new message."""
+
+    def message_posted(self, session: ChatSession, message: ChatMessage) -> None: ...
+
+    def send(self, connection_id: str, payload: dict[str, Any], session_id: str | None) -> bool: ...
+
+
+class NoPush:
+    """Push switched off (local stack): clients poll."""
+
+    def message_posted(self, session: ChatSession, message: ChatMessage) -> None:
+        return None
+
+    def send(self, connection_id: str, payload: dict[str, Any], session_id: str | None) -> bool:
+        return False
+
+
+class WebSocketPush:
+    """Posts to API Gateway WebSocket connections; forgets the ones that are gone."""
+
+    def __init__(self, client: Any, store: LiveChatStore) -> None:
+        self._client = client
+        self._store = store
+
+    def message_posted(self, session: ChatSession, message: ChatMessage) -> None:
+        payload = {
+            "type": "message",
+            "session_id": session.session_id,
+            "status": session.status,
+            "message": message.model_dump(mode="json"),
+        }
+        for connection_id in sorted(session.connections):
+            self.send(connection_id, payload, session.session_id)
+
+    def send(self, connection_id: str, payload: dict[str, Any], session_id: str | None) -> bool:
+        """Post one frame; False (and the connection removed) when it is gone."""
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        try:
+            self._client.post_to_connection(ConnectionId=connection_id, Data=data)
+        except self._client.exceptions.GoneException:
+            if session_id is not None:
+                self._store.unsubscribe(connection_id, session_id)
+            self._store.forget_connection(connection_id)
+            return False
+        return True
+
+
+@cache
+def _management_client(session: Any, endpoint: str) -> Any:
+    # Keyed by the boto3 session, so aws.reset() (tests) also renews this client.
+    return session.client("apigatewaymanagementapi", endpoint_url=endpoint)
+
+
+def get_push(store: LiveChatStore) -> Push:
+    from chalicelib import aws
+    from chalicelib.config import get_settings
+
+    endpoint = get_settings().websocket_endpoint
+    if not endpoint:
+        return NoPush()
+    return WebSocketPush(_management_client(aws.session(), endpoint), store)
+
+
+class SubscribeRequest(BaseModel):
+    """A client's frame: follow one chat."""
+
+    action: Literal["subscribe"]
+    session_id: str = Field(min_length=1, max_length=64)
+    session_token: str | None = Field(None, max_length=128)
+
+
+def connect(
+    store: LiveChatStore, connection_id: str, identity: Identity | None, now: datetime
+) -> None:
+    """Remember a new connection and whose it is (the token was verified by the caller)."""
+    store.save_connection(
+        Connection(
+            connection_id=connection_id,
+            user_id=identity.user_id if identity else None,
+            roles=sorted(identity.roles) if identity else [],
+            connected_at=now,
+        )
+    )
+
+
+def subscribe(store: LiveChatStore, push: Push, connection_id: str, body: str) -> None:
+    """Follow the chat a frame names, if the connection may read it; answer with a frame."""
+    from chalicelib.livechat.sessions import Caller, load, participant
+
+    try:
+        request = SubscribeRequest.model_validate_json(body)
+        connection = store.connection(connection_id)
+        if connection is None:
+            raise NotFoundError("Connexion inconnue : reconnectez-vous.")
+        identity = None
+        if connection.user_id:
+            identity = Identity(user_id=connection.user_id, roles=frozenset(connection.roles))
+        session = load(store, request.session_id)
+        participant(session, Caller(identity, request.session_token))
+    except ValidationError:
+        error: GuichetError = InvalidFieldsError.single("action", "Message WebSocket invalide.")
+        push.send(connection_id, {"type": "error", "problem": error.problem()}, None)
+        return
+    except GuichetError as failure:
+        push.send(connection_id, {"type": "error", "problem": failure.problem()}, None)
+        return
+    if connection.session_id and connection.session_id != session.session_id:
+        store.unsubscribe(connection_id, connection.session_id)
+    store.subscribe(connection_id, session.session_id)
+    frame = {"type": "subscribed", "session_id": session.session_id, "last_seq": session.last_seq}
+    push.send(connection_id, frame, session.session_id)
+
+
+def disconnect(store: LiveChatStore, connection_id: str) -> None:
+    connection = store.forget_connection(connection_id)
+    if connection is not None and connection.session_id:
+        store.unsubscribe(connection_id, connection.session_id)
