@@ -8,10 +8,13 @@ import pytest
 
 from tests.e2e.stack import LocalStack
 
+# A Wednesday morning in Paris: the LiveChat is open for the flows that need it.
+E2E_NOW = "2026-12-02T10:00:00+01:00"
+
 
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[LocalStack]:
-    stack = LocalStack()
+    stack = LocalStack(extra_env={"GUICHET_NOW": E2E_NOW})
     yield stack
     stack.stop()
 

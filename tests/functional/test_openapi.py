@@ -45,6 +45,7 @@ def test_anonymous_routes_are_exactly_those_the_contract_allows(client: Any) -> 
         ("/livechat/availability", "get"),
         ("/livechat/categories", "get"),
         ("/livechat/sessions", "post"),
+        ("/livechat/sessions/{session_id}", "get"),
         ("/livechat/sessions/{session_id}/messages", "get"),
         ("/livechat/sessions/{session_id}/messages", "post"),
         ("/livechat/sessions/{session_id}/close", "post"),
