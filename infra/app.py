@@ -71,11 +71,17 @@ def stage_code_only(source_dir: Path, target: Path) -> Path:
 
 
 def _outdir(given: str | None) -> Path:
-    """The output directory; the CDK CLI's CDK_OUTDIR is relative to infra/."""
-    value = given or os.environ.get("CDK_OUTDIR")
-    if not value:
+    """--outdir (relative to the working directory), else CDK_OUTDIR, else infra/cdk.out.
+
+    The CDK CLI runs `cd .. && python -m infra.app` (cdk.json), so a relative
+    CDK_OUTDIR it sets is relative to infra/.
+    """
+    if given:
+        return Path(given).resolve()
+    from_cli = os.environ.get("CDK_OUTDIR")
+    if not from_cli:
         return DEFAULT_OUTDIR
-    path = Path(value)
+    path = Path(from_cli)
     return path if path.is_absolute() else REPO_ROOT / "infra" / path
 
 

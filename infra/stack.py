@@ -149,6 +149,12 @@ class GuichetStack(Stack):
             service="ses", resource="identity", resource_name=parameters.mail_sender
         )
         self.app = self._package_app(source_dir, work_dir)
+        missing = missing_permissions(self.app.functions(), permissions)
+        if missing:
+            raise MissingPermissionsError(
+                "no entry in infra/permissions.py PERMISSIONS (add one, even an empty tuple) "
+                "for: " + ", ".join(missing)
+            )
         self.function_names = {
             logical_id: self._wire_function(logical_id, properties, permissions)
             for logical_id, properties in self.app.functions().items()
@@ -412,11 +418,6 @@ class GuichetStack(Stack):
         permissions: Mapping[str, Sequence[Access]],
     ) -> str:
         """Give a packaged function its name, log group, role and real event sources."""
-        if logical_id not in permissions:
-            raise MissingPermissionsError(
-                f"{logical_id} (handler {properties.get('Handler')}) has no entry in "
-                "infra/permissions.py PERMISSIONS: add one, even an empty tuple."
-            )
         function = self.app.get_resource(logical_id)
         name = resource_name(self.parameters.stage, logical_id)
         log_group = logs.CfnLogGroup(
@@ -588,6 +589,17 @@ class GuichetStack(Stack):
         CfnOutput(self, "AlarmTopic", value=self.alarm_topic.topic_arn)
         for logical_name, bucket in self.buckets.items():
             CfnOutput(self, _construct_id(logical_name, "BucketName"), value=bucket.bucket_name)
+
+
+def missing_permissions(
+    functions: Mapping[str, Mapping[str, Any]], permissions: Mapping[str, Sequence[Access]]
+) -> list[str]:
+    """The packaged functions with no permissions entry, each with its handler."""
+    return [
+        f"{logical_id} (handler {properties.get('Handler')})"
+        for logical_id, properties in sorted(functions.items())
+        if logical_id not in permissions
+    ]
 
 
 def _attribute(key: Any) -> dynamodb.Attribute:
