@@ -389,7 +389,7 @@ class GuichetStack(Stack):
         for bucket in self.inventory.buckets:
             env[bucket.env_var] = self.buckets[bucket.logical_name].bucket_name
         env.update(parameters.settings)
-        return _complete_environment(env)
+        return complete_environment(env)
 
     def _package_app(self, source_dir: Path, work_dir: Path) -> PackagedChalice:
         stage = self.parameters.stage
@@ -459,7 +459,7 @@ class GuichetStack(Stack):
         function = self.app.get_resource(logical_id)
         for event_id, event in properties.get("Events", {}).items():
             if event["Type"] == "SQS":
-                queue = self._queue_named(_queue_name(event["Properties"]["Queue"]), logical_id)
+                queue = self._queue_named(queue_name(event["Properties"]["Queue"]), logical_id)
                 statements.append(
                     iam.PolicyStatement(actions=list(SQS_CONSUMER), resources=[queue.queue_arn])
                 )
@@ -614,13 +614,13 @@ def _construct_id(logical_name: str, suffix: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", logical_name)) + suffix
 
 
-def _queue_name(queue: Any) -> str:
+def queue_name(queue: Any) -> str:
     """The queue name in Chalice's SQS event source (an ARN, or an Fn::Sub of one)."""
     arn = queue["Fn::Sub"] if isinstance(queue, dict) else queue
     return str(arn).rsplit(":", 1)[-1]
 
 
-def _complete_environment(env: dict[str, str]) -> dict[str, str]:
+def complete_environment(env: dict[str, str]) -> dict[str, str]:
     """The variables given, plus the settings' defaults; every deployed name, no other."""
     expected = set(Settings.deployed_env_var_names())
     unknown = set(env) - expected
