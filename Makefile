@@ -32,6 +32,12 @@ test: check $(STAMP)
 	$(BIN)/pytest -n 2 tests/unit tests/functional tests/infra
 	$(BIN)/pytest tests/e2e
 
+# CloudFormation templates of every stage into infra/cdk.out: no AWS credentials;
+# Node.js runs the CDK (jsii) and PyPI gives the Lambda's Linux wheels.
+synth: $(STAMP)
+	rm -rf infra/cdk.out
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/python -m infra.app --outdir infra/cdk.out
+
 bench: $(STAMP)
 	@for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
 

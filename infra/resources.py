@@ -156,6 +156,14 @@ UPLOADS = Bucket(
     "UPLOADS_BUCKET",
     notification_prefix="uploads/",
     notification_queue=UPLOAD_EVENTS_QUEUE.logical_name,
+    # Browsers POST under uploads/ (pending); the checker moves an accepted
+    # file to attachments/ (kept with its ticket) and a refused one to
+    # rejected/. A pending file still there after two days was never checked
+    # or never attached to a ticket; refused ones are kept a week for support.
+    lifecycle=(
+        LifecycleRule("expire-pending-uploads", "uploads/", 2),
+        LifecycleRule("expire-rejected-uploads", "rejected/", 7),
+    ),
 )
 
 BUCKETS: tuple[Bucket, ...] = (UPLOADS,)

@@ -1,0 +1,84 @@
+"""What each Lambda function of the app may do, as data: one entry per packaged function.
+
+Keys are the function names of the packaged template (`chalice package`):
+`APIHandler` serves every HTTP route; an event handler `def on_support_ticket`
+becomes `OnSupportTicket`; websocket handlers are `WebsocketConnect`,
+`WebsocketMessage`, `WebsocketDisconnect`. A handler added to the app needs a
+line here, or synthesis fails and says which one is missing.
+
+Write here what the handler's *code* does. What its *event source* needs is
+granted by the stack from the packaged template, so it is not repeated:
+SQS consumers get ReceiveMessage/DeleteMessage/GetQueueAttributes/
+ChangeMessageVisibility on their queue, DynamoDB stream handlers the four
+stream reads on their table's stream, and every function writes to its own
+log group only.
+
+A table grant covers the table and its indexes. Example for the tickets area:
+
+    "OnSupportTicket": (Access(TICKETS, READ_ITEMS + ("dynamodb:UpdateItem",)),
+                        Access(MAIL_SENDER, SEND_MAIL)),
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from infra.resources import DIRECTORY, IDEMPOTENCY, RATE_LIMITS, Bucket, Queue, Table
+
+
+@dataclass(frozen=True)
+class Objects:
+    """Objects of a bucket under a key prefix ("" for all of them)."""
+
+    bucket: Bucket
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class MailSender:
+    """The SES identity of the sender address (MAIL_SENDER)."""
+
+
+@dataclass(frozen=True)
+class WebSocketConnections:
+    """The connections of the app's WebSocket API (`post_to_connection`)."""
+
+
+MAIL_SENDER = MailSender()
+WEBSOCKET_CONNECTIONS = WebSocketConnections()
+
+Target = Table | Queue | Bucket | Objects | MailSender | WebSocketConnections
+
+
+@dataclass(frozen=True)
+class Access:
+    """Some IAM actions on one resource of infra/resources.py (or the SES identity...)."""
+
+    target: Target
+    actions: tuple[str, ...]
+
+
+READ_ITEMS = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem")
+# Transactions are authorised item by item, on these actions.
+WRITE_ITEMS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+)
+SEND_MESSAGE = ("sqs:SendMessage",)
+SEND_MAIL = ("ses:SendEmail", "ses:SendRawEmail")
+READ_OBJECTS = ("s3:GetObject",)
+WRITE_OBJECTS = ("s3:PutObject",)
+POST_TO_CONNECTION = ("execute-api:ManageConnections",)
+
+PERMISSIONS: dict[str, tuple[Access, ...]] = {
+    # Every HTTP route: the directory (read side), the first responses of
+    # creating calls (GetItem on replay, a Put in the creating transaction),
+    # and the rate-limit counters (one UpdateItem per hit).
+    "APIHandler": (
+        Access(DIRECTORY, READ_ITEMS),
+        Access(IDEMPOTENCY, ("dynamodb:GetItem", "dynamodb:PutItem")),
+        Access(RATE_LIMITS, ("dynamodb:UpdateItem",)),
+    ),
+}
