@@ -23,7 +23,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.resources import DIRECTORY, IDEMPOTENCY, RATE_LIMITS, Bucket, Queue, Table
+from infra.resources import (
+    CONVERSATIONS,
+    DIRECTORY,
+    IDEMPOTENCY,
+    LIVECHAT,
+    RATE_LIMITS,
+    Bucket,
+    Queue,
+    Table,
+)
 
 
 @dataclass(frozen=True)
@@ -80,5 +89,23 @@ PERMISSIONS: dict[str, tuple[Access, ...]] = {
         Access(DIRECTORY, READ_ITEMS),
         Access(IDEMPOTENCY, ("dynamodb:GetItem", "dynamodb:PutItem")),
         Access(RATE_LIMITS, ("dynamodb:UpdateItem",)),
+        # LiveChat: sessions, messages, queue, closures, ratings; the assistant
+        # transcript a chat comes from; push of new messages.
+        Access(LIVECHAT, READ_ITEMS + WRITE_ITEMS),
+        Access(CONVERSATIONS, ("dynamodb:Query",)),
+        Access(WEBSOCKET_CONNECTIONS, POST_TO_CONNECTION),
+    ),
+    # Every 5 minutes: record opening/closing, notify the chats still waiting.
+    "LivechatOpeningCheck": (
+        Access(LIVECHAT, READ_ITEMS + WRITE_ITEMS),
+        Access(WEBSOCKET_CONNECTIONS, POST_TO_CONNECTION),
+    ),
+    "WebsocketConnect": (Access(LIVECHAT, ("dynamodb:PutItem",)),),
+    "WebsocketMessage": (
+        Access(LIVECHAT, ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")),
+        Access(WEBSOCKET_CONNECTIONS, POST_TO_CONNECTION),
+    ),
+    "WebsocketDisconnect": (
+        Access(LIVECHAT, ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")),
     ),
 }
