@@ -76,6 +76,9 @@ DRAFT_DESCRIPTION_MAX = 10_000
 DRAFT_TITLE_MAX = 100
 DEFAULT_TICKET = ("AUTRE", "S90")
 INSIGHTS_MAX_DAYS = 31
+# Numbers looked up from one message (each in two spellings, for each organisation, in one
+# BatchGetItem of at most 100 keys).
+MAX_INVOICE_NUMBERS = 3
 # token_urlsafe(16): 128 random bits, 22 characters.
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
@@ -467,6 +470,7 @@ def _invoice_turn(
     adapters: AssistantAdapters, conversation: Conversation, numbers: list[str]
 ) -> Turn:
     owner = conversation.owner or ""
+    numbers = numbers[:MAX_INVOICE_NUMBERS]
     found = adapters.directory.member_business_objects(
         owner, [o.id for o in conversation.organisations], invoice_numbers_variants(numbers)
     )

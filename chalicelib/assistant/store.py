@@ -175,22 +175,22 @@ class ConversationStore:
         Raises ConflictError when someone else wrote the conversation in between.
         """
         expected = conversation.version
-        conversation.version = expected + 1
-        item = self._item(conversation)
+        item = self._item(conversation.model_copy(update={"version": expected + 1}))
         condition = "version = :expected"
         if counter is None:
             self._put_if(item, condition, expected)
-            return
-        writes = [
-            dynamo.put(self._table.name, item, condition, {":expected": expected}),
-            self._counter_update(counter, conversation.updated_at),
-        ]
-        try:
-            self._client.transact_write_items(TransactItems=writes)
-        except Exception as error:  # botocore's ClientError (not imported: cold start)
-            if "ConditionalCheckFailed" in dynamo.cancellation_codes(error):
-                raise _concurrent_write() from error
-            raise
+        else:
+            writes = [
+                dynamo.put(self._table.name, item, condition, {":expected": expected}),
+                self._counter_update(counter, conversation.updated_at),
+            ]
+            try:
+                self._client.transact_write_items(TransactItems=writes)
+            except Exception as error:  # botocore's ClientError (not imported: cold start)
+                if "ConditionalCheckFailed" in dynamo.cancellation_codes(error):
+                    raise _concurrent_write() from error
+                raise
+        conversation.version = expected + 1
 
     def get_transcript(self, conversation_id: str, now: datetime) -> list[TranscriptEntry]:
         """The turns of a conversation, oldest first; empty when it does not exist.

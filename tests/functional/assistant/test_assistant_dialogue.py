@@ -524,3 +524,49 @@ def test_the_engine_is_built_once_per_process(client: Any) -> None:
 
     assert built == 1
     assert engine.get_index.cache_info().misses == 1
+
+
+# --- store guarantees -----------------------------------------------------------------------
+
+
+def test_an_organisation_left_since_the_conversation_started_no_longer_shows_its_invoices(
+    client: Any, auth: Headers
+) -> None:
+    from chalicelib import aws
+    from chalicelib.config import get_settings
+
+    conversation_id = start(client, auth("alice"))["conversation_id"]
+    aws.table(get_settings().directory_table).delete_item(
+        Key={"pk": "USER#alice", "sk": "ORG#org-boulangerie-martin"}
+    )
+
+    reply = answer(client, conversation_id, "statut de ma facture FA-2026-0002", auth("alice"))
+
+    assert "Rejetée" not in reply["text"]
+    assert "Je ne trouve aucune facture n° FA-2026-0002" in reply["text"]
+
+
+def test_a_conversation_written_by_someone_else_meanwhile_is_a_conflict(
+    aws_env: dict[str, str],
+) -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.assistant.store import (
+        Conversation,
+        get_conversation_store,
+        not_understood_counter,
+    )
+    from chalicelib.errors import ConflictError
+
+    store = get_conversation_store()
+    now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    store.create(Conversation(conversation_id="c" * 22, owner=None, created_at=now, updated_at=now))
+    first = store.get("c" * 22, now)
+    second = store.get("c" * 22, now)
+    assert first is not None and second is not None
+    store.save(first)
+
+    with pytest.raises(ConflictError):
+        store.save(second)
+    with pytest.raises(ConflictError):
+        store.save(second, not_understood_counter("question", now))
