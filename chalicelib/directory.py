@@ -31,6 +31,7 @@ OrganisationKind = Literal["supplier", "public"]
 ObjectKind = Literal["invoice", "statement", "refund_request"]
 PUBLIC_WORD_PARTITION = "PUBLIC_WORD"
 SEARCH_WORD_MIN_LENGTH = 3
+BATCH_GET_MAX_KEYS = 100
 
 
 class Organisation(BaseModel):
@@ -111,6 +112,55 @@ class DirectoryRepository:
         key = {"pk": f"ORG#{emitter_organisation_id}", "sk": f"OBJECT#{number}"}
         item = self._table.get_item(Key=key).get("Item")
         return BusinessObject.model_validate(_strip(item)) if item else None
+
+    def member_business_objects(
+        self, user_id: str, organisation_ids: Iterable[str], numbers: Iterable[str]
+    ) -> list[BusinessObject]:
+        """The objects with these numbers issued by those of these organisations `user_id`
+        still belongs to: one BatchGetItem for the objects and the memberships together.
+
+        The memberships are read in the same call so that a caller's list of organisations,
+        kept from earlier, cannot reveal the invoices of an organisation they have left.
+        """
+        organisations = list(dict.fromkeys(organisation_ids))
+        wanted = list(dict.fromkeys(numbers))
+        keys = [{"pk": f"USER#{user_id}", "sk": f"ORG#{org}"} for org in organisations]
+        keys += [
+            {"pk": f"ORG#{org}", "sk": f"OBJECT#{number}"}
+            for org in organisations
+            for number in wanted
+        ]
+        if not organisations or not wanted or len(keys) > BATCH_GET_MAX_KEYS:
+            return []
+        items = self._batch_get(keys)
+        members = {
+            str(item["sk"]).removeprefix("ORG#")
+            for item in items
+            if str(item["pk"]) == f"USER#{user_id}"
+        }
+        found = [
+            BusinessObject.model_validate(_strip(item))
+            for item in items
+            if str(item["sk"]).startswith("OBJECT#")
+        ]
+        objects = [obj for obj in found if obj.emitter_organisation_id in members]
+        return sorted(
+            objects, key=lambda obj: (wanted.index(obj.number), obj.emitter_organisation_id)
+        )
+
+    def _batch_get(self, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+        # The table resource's client takes and gives plain Python values.
+        resource_client: Any = self._table.meta.client
+        request: dict[str, Any] = {self._table.name: {"Keys": keys}}
+        items: list[dict[str, Any]] = []
+        # Unprocessed keys only come back under throttling; one retry, then what we have.
+        for _ in range(2):
+            response = resource_client.batch_get_item(RequestItems=request)
+            items += response.get("Responses", {}).get(self._table.name, [])
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        return items
 
     def search_public(self, query: str, limit: int) -> list[Organisation]:
         """Public bodies whose name has a word starting with each word of `query`."""

@@ -29,6 +29,7 @@ from infra.resources import (
     IDEMPOTENCY,
     LIVECHAT,
     RATE_LIMITS,
+    TICKETS,
     Bucket,
     Queue,
     Table,
@@ -92,7 +93,9 @@ PERMISSIONS: dict[str, tuple[Access, ...]] = {
         # LiveChat: sessions, messages, queue, closures, ratings; the assistant
         # transcript a chat comes from; push of new messages.
         Access(LIVECHAT, READ_ITEMS + WRITE_ITEMS),
-        Access(CONVERSATIONS, ("dynamodb:Query",)),
+        # The assistant: conversations and insights; the caller's latest tickets.
+        Access(CONVERSATIONS, READ_ITEMS + WRITE_ITEMS),
+        Access(TICKETS, ("dynamodb:Query",)),
         Access(WEBSOCKET_CONNECTIONS, POST_TO_CONNECTION),
     ),
     # Every 5 minutes: record opening/closing, notify the chats still waiting.

@@ -32,6 +32,8 @@ _GLUED = {
     "numero": r"\bn\s?°",
     "motdepasse": r"\bmots?[\s-]+(?:de[\s-]+)?pas+e?s?\b",
     "choruspro": r"\bchorus[\s-]?pro\b",
+    # "Où en est ma facture ?": only stop words, yet the commonest way to ask for a status.
+    "ouenest": r"\bo[uù]\s+en\s+(?:est|sont|êtes|etes|sommes)\b",
     # Prefixed words keep their own ending: "sous-traitant" -> "soustraitant".
     "prefixed": r"\b(?:auto|micro|sous|co)[\s-](?:entrepr|trait)\w*",
 }
@@ -60,6 +62,7 @@ STEM_TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "assistant" 
 # Applied to folded lowercase words before stemming; values are in the knowledge base's words.
 SYNONYMS: dict[str, str] = {
     "mdp": "motdepasse",
+    "ouenest": "statut",
     "password": "motdepasse",
     "pwd": "motdepasse",
     "cpro": "choruspro",

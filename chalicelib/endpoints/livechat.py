@@ -127,12 +127,13 @@ def create_livechat_session(call: Call) -> Reply:
     from chalicelib.ratelimit import get_rate_limiter
 
     store = get_store()
+    now = clock.now()
     context = sessions.CreationContext(
         calendar=_calendar(store),
-        transcripts=get_transcript_source(),
+        transcripts=get_transcript_source(now),
         limiter=get_rate_limiter(),
         idempotency=get_idempotency_store(),
-        now=clock.now(),
+        now=now,
         client_ip=call.client_ip,
         idempotency_key=call.idempotency_key,
     )

@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib import aws
-from chalicelib.config import get_settings
 from chalicelib.livechat.availability import forget_calendars
 
 OPEN_FRIDAY = "2026-12-04T10:00:00+01:00"
@@ -40,26 +38,17 @@ def anonymous(token: str | None = None) -> dict[str, str]:
     return headers
 
 
-def write_conversation(conversation_id: str, owner: str | None) -> None:
-    """An assistant conversation as the assistant area is assumed to store it."""
-    table = aws.table(get_settings().conversations_table)
-    meta: dict[str, Any] = {"pk": f"CONV#{conversation_id}", "sk": "META"}
-    if owner:
-        meta["user_id"] = owner
-    table.put_item(Item=meta)
-    lines = [
-        ("user", "Ma facture FA-2026-0002 est rejetée"),
-        ("assistant", "Je n'ai pas compris votre question."),
-    ]
-    for index, (author, text) in enumerate(lines, start=1):
-        table.put_item(
-            Item={
-                "pk": f"CONV#{conversation_id}",
-                "sk": f"MSG#{index:04d}",
-                "author": author,
-                "text": text,
-            }
-        )
+def start_conversation(client: Any, auth: Headers, user: str) -> str:
+    """A real assistant conversation of `user`: one question, one answer."""
+    started = post(client, "/assistant/conversations", {}, auth(user))
+    conversation_id = str(body(started)["conversation_id"])
+    post(
+        client,
+        f"/assistant/conversations/{conversation_id}/messages",
+        {"text": "Ma facture FA-2026-0002 est rejetée"},
+        auth(user),
+    )
+    return conversation_id
 
 
 def open_chat(client: Any, auth: Headers, user: str = "alice", **extra: Any) -> Any:
@@ -179,10 +168,10 @@ def test_full_chat_from_assistant_to_rating(
     client: Any, auth: Headers, frozen_clock: Callable[[str], datetime]
 ) -> None:
     frozen_clock(OPEN_FRIDAY)
-    write_conversation("conv-alice", owner="alice")
+    conversation_id = start_conversation(client, auth, "alice")
 
     # Given alice opens a chat from her assistant conversation
-    created = open_chat(client, auth, conversation_id="conv-alice")
+    created = open_chat(client, auth, conversation_id=conversation_id)
     session_id = body(created)["session_id"]
     queue = body(client.http.get("/agent/livechat/queue", headers=auth("sophie")))
     # When sophie accepts it and they exchange messages
@@ -216,7 +205,11 @@ def test_full_chat_from_assistant_to_rating(
     assert facture["sessions"][0]["has_transcript"] is True
     assert accepted.status_code == 200
     assert body(accepted)["status"] == "active"
-    assert [line["author"] for line in body(accepted)["transcript"]] == ["user", "assistant"]
+    assert [line["author"] for line in body(accepted)["transcript"]] == [
+        "assistant",
+        "user",
+        "assistant",
+    ]
     assert from_alice.status_code == 201
     assert from_sophie.status_code == 201
     assert [m["text"] for m in seen_by_alice["messages"]] == ["Je regarde votre facture."]
@@ -310,9 +303,9 @@ def test_someone_elses_conversation_is_not_attached(
     client: Any, auth: Headers, frozen_clock: Callable[[str], datetime]
 ) -> None:
     frozen_clock(OPEN_FRIDAY)
-    write_conversation("conv-claire", owner="claire")
+    conversation_id = start_conversation(client, auth, "claire")
 
-    session_id = body(open_chat(client, auth, conversation_id="conv-claire"))["session_id"]
+    session_id = body(open_chat(client, auth, conversation_id=conversation_id))["session_id"]
     seen = body(client.http.get(f"/livechat/sessions/{session_id}", headers=auth("sophie")))
 
     assert seen["transcript"] == []
@@ -507,8 +500,8 @@ def test_at_closing_waiting_chats_get_a_ticket_draft_and_active_ones_continue(
     client: Any, auth: Headers, frozen_clock: Callable[[str], datetime]
 ) -> None:
     frozen_clock("2026-12-04T18:20:00+01:00")
-    write_conversation("conv-alice", owner="alice")
-    waiting_id = body(open_chat(client, auth, conversation_id="conv-alice"))["session_id"]
+    conversation_id = start_conversation(client, auth, "alice")
+    waiting_id = body(open_chat(client, auth, conversation_id=conversation_id))["session_id"]
     post(
         client,
         f"/livechat/sessions/{waiting_id}/messages",

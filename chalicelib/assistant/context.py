@@ -1,0 +1,159 @@
+"""Answers from the caller's own data: their latest tickets, the status of one of their invoices.
+
+The tickets come through `TicketLookup`, a seam with the tickets area: the default adapter
+reads the tickets table's emitter index itself (one Query). Invoices come from the
+directory, limited to the organisations the caller belongs to; an invoice of another
+organisation gets exactly the answer of an invoice that does not exist, so that the
+assistant never confirms what others have issued.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.assistant.store import OrganisationRef
+from chalicelib.directory import BusinessObject
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+DISPLAY_TIMEZONE = ZoneInfo("Europe/Paris")
+LATEST_TICKETS = 5
+
+TICKET_STATUS_LABELS = {
+    "submitted": "envoyé, en attente de prise en charge",
+    "in_progress": "en cours de traitement",
+    "waiting_for_user": "en attente d'un complément de votre part",
+    "resolved": "résolu",
+    "closed": "clôturé",
+}
+OBJECT_KIND_LABELS = {
+    "invoice": "Facture",
+    "statement": "Mémoire de frais de justice",
+    "refund_request": "Demande de remboursement TIC",
+}
+
+
+class TicketSummary(BaseModel):
+    """A ticket as the assistant lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reference: str
+    title: str
+    status: str
+    updated_at: datetime
+
+
+class TicketLookup(Protocol):
+    """The caller's tickets, newest first (seam with the tickets area)."""
+
+    def latest_for(self, user_id: str, limit: int) -> list[TicketSummary]: ...
+
+
+class TicketsTableLookup:
+    """Reads ticket items (pk TICKET#{id}, sk TICKET) by emitter on the tickets table's gsi1.
+
+    Attributes read: gsi1pk = EMITTER#{user_id}, gsi1sk = {created_at ISO}#{id} (newest
+    first), and reference, title, status, updated_at.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    def latest_for(self, user_id: str, limit: int) -> list[TicketSummary]:
+        response = self._table.query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues={":pk": f"EMITTER#{user_id}"},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [
+            TicketSummary.model_validate(
+                {name: item[name] for name in ("reference", "title", "status", "updated_at")}
+            )
+            for item in response.get("Items", [])
+            if item.get("sk") == "TICKET"
+        ]
+
+
+def get_ticket_lookup() -> TicketLookup:
+    """The tickets of this stage, as the assistant reads them."""
+    from chalicelib import aws
+    from chalicelib.config import get_settings
+
+    return TicketsTableLookup(aws.table(get_settings().tickets_table))
+
+
+def when(instant: datetime) -> str:
+    """A date and time as French users read them, in Paris time: "20/10/2026 à 14h02"."""
+    local = instant.astimezone(DISPLAY_TIMEZONE)
+    return f"{local:%d/%m/%Y} à {local:%H}h{local:%M}"
+
+
+def tickets_text(tickets: list[TicketSummary]) -> str:
+    """The caller's latest tickets, one line each."""
+    if not tickets:
+        return (
+            "Vous n'avez aucun ticket pour le moment. Pour en créer un : Support > Nous "
+            "contacter > Créer un ticket."
+        )
+    lines = [
+        f"- {ticket.reference} « {ticket.title} » : "
+        f"{TICKET_STATUS_LABELS.get(ticket.status, ticket.status)} "
+        f"(mis à jour le {when(ticket.updated_at)})"
+        for ticket in tickets
+    ]
+    return (
+        "Voici vos derniers tickets :\n"
+        + "\n".join(lines)
+        + "\nPour le détail, ouvrez le ticket depuis Support > Mes tickets."
+    )
+
+
+def invoice_status_text(
+    numbers: list[str], found: list[BusinessObject], organisations: list[OrganisationRef]
+) -> str:
+    """The status of each asked-for object found among the caller's, and a line per missing one."""
+    names = {organisation.id: organisation.designation for organisation in organisations}
+    paragraphs = [_object_status(obj, names) for obj in found]
+    found_numbers = {obj.number.upper() for obj in found}
+    missing = [number for number in numbers if number.upper() not in found_numbers]
+    if missing:
+        paragraphs.append(_not_found(missing, organisations))
+    return "\n\n".join(paragraphs)
+
+
+def _object_status(obj: BusinessObject, names: dict[str, str]) -> str:
+    emitter = names.get(obj.emitter_organisation_id, obj.emitter_organisation_id)
+    text = (
+        f"{OBJECT_KIND_LABELS[obj.kind]} {obj.number}, émise par {emitter} pour "
+        f"{obj.recipient_designation} : statut « {obj.status_label} » depuis le "
+        f"{when(obj.status_changed_at)}."
+    )
+    if obj.recipient_comment:
+        text += f"\nCommentaire du destinataire : « {obj.recipient_comment} »"
+    return text
+
+
+def _not_found(numbers: list[str], organisations: list[OrganisationRef]) -> str:
+    listed = ", ".join(numbers)
+    scope = (
+        "parmi celles de vos structures (" + ", ".join(o.designation for o in organisations) + ")"
+        if organisations
+        else "parmi celles des structures auxquelles vous êtes rattaché"
+    )
+    return (
+        f"Je ne trouve aucune facture n° {listed} {scope}. Vérifiez le numéro exact, sans "
+        "caractère ajouté : je ne peux consulter que les factures émises par vos structures."
+    )
+
+
+def invoice_numbers_variants(numbers: list[str]) -> list[str]:
+    """The numbers as typed, and in capitals (portal numbers are usually upper case)."""
+    return list(dict.fromkeys([*numbers, *(number.upper() for number in numbers)]))

@@ -1,0 +1,128 @@
+"""ClaudIA's routes: conversations, messages, ratings, transcript, ticket draft, insights."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from chalice import Blueprint
+from pydantic import Field
+
+from chalicelib import clock
+from chalicelib.api import Api, Call, RequestModel
+from chalicelib.assistant import dialogue
+from chalicelib.assistant.context import get_ticket_lookup
+from chalicelib.assistant.hours import livechat_hours
+from chalicelib.assistant.store import get_conversation_store, insight_day
+from chalicelib.auth import SUPPORT_AGENTS
+from chalicelib.directory import get_directory
+
+blueprint = Blueprint(__name__)
+api = Api(blueprint, "assistant")
+
+
+class MessageIn(RequestModel):
+    text: str = Field(min_length=1, max_length=dialogue.MAX_MESSAGE_LENGTH)
+
+
+class RatingIn(RequestModel):
+    value: Literal["up", "down"]
+
+
+class InsightsQuery(RequestModel):
+    start: date | None = Field(None, alias="from")
+    end: date | None = Field(None, alias="to")
+    limit: int = Field(20, ge=1, le=100)
+
+
+def _adapters() -> dialogue.AssistantAdapters:
+    return dialogue.AssistantAdapters(
+        store=get_conversation_store(),
+        directory=get_directory(),
+        tickets=get_ticket_lookup(),
+        hours=livechat_hours(),
+    )
+
+
+@api.route(
+    "/assistant/conversations",
+    "POST",
+    summary="Start a conversation with ClaudIA (greeting and suggestions)",
+    response=dialogue.ConversationStarted,
+    status=201,
+    anonymous=True,
+)
+def start_conversation(call: Call) -> dialogue.ConversationStarted:
+    return dialogue.start_conversation(_adapters(), call.identity, clock.now())
+
+
+@api.route(
+    "/assistant/conversations/{conversation_id}/messages",
+    "POST",
+    summary="Ask ClaudIA a question",
+    body=MessageIn,
+    response=dialogue.AssistantReply,
+    anonymous=True,
+    errors=(404, 409, 422),
+)
+def post_message(call: Call, conversation_id: str) -> dialogue.AssistantReply:
+    body: MessageIn = call.body
+    return dialogue.post_message(
+        _adapters(), conversation_id, call.identity, body.text, clock.now()
+    )
+
+
+@api.route(
+    "/assistant/conversations/{conversation_id}/messages/{message_id}/rating",
+    "PUT",
+    summary="Rate one of ClaudIA's answers (a thumbs down offers a person)",
+    body=RatingIn,
+    response=dialogue.RatingResult,
+    anonymous=True,
+    errors=(404, 409, 422),
+)
+def rate_message(call: Call, conversation_id: str, message_id: str) -> dialogue.RatingResult:
+    body: RatingIn = call.body
+    return dialogue.rate_message(
+        _adapters(), conversation_id, message_id, call.identity, body.value, clock.now()
+    )
+
+
+@api.route(
+    "/assistant/conversations/{conversation_id}",
+    summary="The conversation's transcript",
+    response=dialogue.Transcript,
+    anonymous=True,
+    errors=(404,),
+)
+def get_conversation(call: Call, conversation_id: str) -> dialogue.Transcript:
+    return dialogue.transcript(
+        get_conversation_store(), conversation_id, call.identity, clock.now()
+    )
+
+
+@api.route(
+    "/assistant/conversations/{conversation_id}/ticket-draft",
+    summary="A ticket pre-filled from the conversation",
+    response=dialogue.TicketDraft,
+    anonymous=True,
+    errors=(404,),
+)
+def get_ticket_draft(call: Call, conversation_id: str) -> dialogue.TicketDraft:
+    return dialogue.ticket_draft(
+        get_conversation_store(), conversation_id, call.identity, clock.now()
+    )
+
+
+@api.route(
+    "/agent/assistant/insights",
+    summary="Most frequent not-understood questions and most down-rated topics over a period",
+    query=InsightsQuery,
+    response=dialogue.Insights,
+    roles=(SUPPORT_AGENTS,),
+    errors=(401, 403, 422),
+)
+def get_insights(call: Call) -> dialogue.Insights:
+    query: InsightsQuery = call.query
+    today = insight_day(clock.now())
+    return dialogue.insights(get_conversation_store(), query.start, query.end, query.limit, today)
