@@ -29,7 +29,7 @@ def _upload(
     posted = requests.post(
         grant["upload"]["url"],
         data=grant["upload"]["fields"],
-        files={"file": ("capture.png", data, body["content_type"])},
+        files={"file": ("capture.png", data, str(body["content_type"]))},
         timeout=10,
     )
     assert posted.status_code == 204, posted.text

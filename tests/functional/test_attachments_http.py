@@ -76,7 +76,7 @@ def _upload(client: Any, headers: dict[str, str], data: bytes, **declared: Any) 
     posted = requests.post(
         grant["upload"]["url"],
         data=grant["upload"]["fields"],
-        files={"file": ("capture.png", data, body["content_type"])},
+        files={"file": ("capture.png", data, str(body["content_type"]))},
         timeout=10,
     )
     # moto accepts whatever is posted (TRAPS.md): the checker is what refuses.
