@@ -511,3 +511,17 @@ def test_links_list_only_the_tickets_ready_attachments_for_five_minutes(
     assert all(link.expires_at == NOW + timedelta(seconds=300) for link in links)
     assert all("X-Amz-Expires=300" in link.download_url for link in links)
     assert attachments.attachment_links(repo, store, "T-2", NOW) == []
+
+
+def test_the_uploads_bucket_expires_unchecked_uploads_and_incomplete_multipart_uploads(
+    aws_env: dict[str, str],
+) -> None:
+    rules = aws.s3().get_bucket_lifecycle_configuration(Bucket=aws_env["UPLOADS_BUCKET"])["Rules"]
+
+    by_id = {rule["ID"]: rule for rule in rules}
+    pending = by_id["expire-unchecked-uploads"]
+    assert pending["Filter"]["And"]["Prefix"] == "uploads/"
+    assert pending["Filter"]["And"]["Tags"] == [{"Key": "status", "Value": "pending"}]
+    assert pending["Expiration"]["Days"] == 1
+    multipart = by_id["abort-incomplete-multipart-uploads"]
+    assert multipart["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
