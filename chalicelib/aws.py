@@ -7,6 +7,7 @@ and a cold start pays only for the clients its request uses. Tests call
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,22 @@ def client(service: str) -> Any:
 
 
 @cache
+def s3() -> Any:
+    """The S3 client, for the presigned URLs the browser uses.
+
+    Virtual-hosted style names the regional endpoint (`bucket.s3.eu-west-3...`);
+    the default, the global one, redirects for young buckets, which breaks a
+    browser's presigned POST. Against moto (AWS_ENDPOINT_URL) path style keeps
+    the URL on the moto server's address.
+    """
+    from botocore.config import Config
+
+    style: Any = "path" if os.environ.get("AWS_ENDPOINT_URL") else "virtual"
+    boto_session: Any = session()
+    return boto_session.client("s3", config=Config(s3={"addressing_style": style}))
+
+
+@cache
 def dynamodb() -> Any:
     """The DynamoDB service resource."""
     boto_session: Any = session()
@@ -47,5 +64,5 @@ def table(name: str) -> Table:
 
 def reset() -> None:
     """Forget every client (tests, after switching mocks or endpoints)."""
-    for factory in (session, client, dynamodb, table):
+    for factory in (session, client, s3, dynamodb, table):
         factory.cache_clear()

@@ -30,6 +30,7 @@ from infra.resources import (
     LIVECHAT,
     RATE_LIMITS,
     TICKETS,
+    UPLOADS,
     Bucket,
     Queue,
     Table,
@@ -95,13 +96,26 @@ PERMISSIONS: dict[str, tuple[Access, ...]] = {
         Access(LIVECHAT, READ_ITEMS + WRITE_ITEMS),
         # The assistant: conversations and insights; the caller's latest tickets.
         Access(CONVERSATIONS, READ_ITEMS + WRITE_ITEMS),
-        Access(TICKETS, ("dynamodb:Query",)),
+        Access(TICKETS, READ_ITEMS + WRITE_ITEMS),
+        # Attachments: presigned POST (signed with this role, with a tagging
+        # field) and presigned GET under uploads/.
+        Access(
+            Objects(UPLOADS, "uploads/"), ("s3:PutObject", "s3:PutObjectTagging", "s3:GetObject")
+        ),
         Access(WEBSOCKET_CONNECTIONS, POST_TO_CONNECTION),
     ),
     # Every 5 minutes: record opening/closing, notify the chats still waiting.
     "LivechatOpeningCheck": (
         Access(LIVECHAT, READ_ITEMS + WRITE_ITEMS),
         Access(WEBSOCKET_CONNECTIONS, POST_TO_CONNECTION),
+    ),
+    # Checks each upload S3 announces (through the upload-events queue).
+    "CheckUpload": (
+        Access(TICKETS, ("dynamodb:GetItem", "dynamodb:UpdateItem")),
+        Access(
+            Objects(UPLOADS, "uploads/"),
+            ("s3:GetObject", "s3:PutObjectTagging", "s3:DeleteObject"),
+        ),
     ),
     "WebsocketConnect": (Access(LIVECHAT, ("dynamodb:PutItem",)),),
     "WebsocketMessage": (

@@ -84,21 +84,9 @@ def create_bucket(session: Session, bucket: Bucket, stage: str, queue_urls: dict
         s3.create_bucket(Bucket=name)
     else:
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
-    if bucket.lifecycle:
-        s3.put_bucket_lifecycle_configuration(
-            Bucket=name,
-            LifecycleConfiguration={
-                "Rules": [
-                    {
-                        "ID": rule.rule_id,
-                        "Filter": {"Prefix": rule.prefix},
-                        "Status": "Enabled",
-                        "Expiration": {"Days": rule.expiration_days},
-                    }
-                    for rule in bucket.lifecycle
-                ]
-            },
-        )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=name, LifecycleConfiguration={"Rules": lifecycle_rules(bucket)}
+    )
     if bucket.notification_queue:
         queue_url = queue_urls[bucket.notification_queue]
         sqs = session.client("sqs")
@@ -124,6 +112,36 @@ def create_bucket(session: Session, bucket: Bucket, stage: str, queue_urls: dict
             },
         )
     return name
+
+
+def lifecycle_rules(bucket: Bucket) -> list[dict[str, Any]]:
+    """The bucket's lifecycle rules as S3 wants them, with the multipart clean-up rule."""
+    rules: list[dict[str, Any]] = []
+    for rule in bucket.lifecycle:
+        filter_: dict[str, Any] = {"Prefix": rule.prefix}
+        if rule.tag is not None:
+            # A filter with a prefix and a tag must combine them under "And".
+            tag = {"Key": rule.tag[0], "Value": rule.tag[1]}
+            filter_ = {"And": {"Prefix": rule.prefix, "Tags": [tag]}}
+        rules.append(
+            {
+                "ID": rule.rule_id,
+                "Filter": filter_,
+                "Status": "Enabled",
+                "Expiration": {"Days": rule.expiration_days},
+            }
+        )
+    rules.append(
+        {
+            "ID": "abort-incomplete-multipart-uploads",
+            "Filter": {"Prefix": ""},
+            "Status": "Enabled",
+            "AbortIncompleteMultipartUpload": {
+                "DaysAfterInitiation": bucket.abort_incomplete_multipart_days
+            },
+        }
+    )
+    return rules
 
 
 def create_all(session: Session, stage: str, inventory: Inventory = INVENTORY) -> dict[str, str]:

@@ -87,11 +87,13 @@ class Queue:
 
 @dataclass(frozen=True)
 class LifecycleRule:
-    """Objects under a prefix expire after some days."""
+    """Objects under a prefix (and, if given, carrying one tag) expire after some days."""
 
     rule_id: str
     prefix: str
     expiration_days: int
+    # (key, value) of the object tag the rule is limited to; None: every object.
+    tag: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -151,18 +153,20 @@ UPLOAD_EVENTS_QUEUE = Queue("upload-events", None)
 
 QUEUES: tuple[Queue, ...] = (SUPPORT_QUEUE, BUSINESS_QUEUE, UPLOAD_EVENTS_QUEUE)
 
+# Attachments are uploaded tagged status=pending (a field of the presigned POST);
+# the checker re-tags good ones status=ready and deletes bad ones. An object
+# still pending after a day was never checked (its attachment expired, or the
+# checker failed into the dead-letter queue): the lifecycle removes it.
+UPLOAD_STATUS_TAG = "status"
 UPLOADS = Bucket(
     "uploads",
     "UPLOADS_BUCKET",
     notification_prefix="uploads/",
     notification_queue=UPLOAD_EVENTS_QUEUE.logical_name,
-    # Browsers POST under uploads/ (pending); the checker moves an accepted
-    # file to attachments/ (kept with its ticket) and a refused one to
-    # rejected/. A pending file still there after two days was never checked
-    # or never attached to a ticket; refused ones are kept a week for support.
     lifecycle=(
-        LifecycleRule("expire-pending-uploads", "uploads/", 2),
-        LifecycleRule("expire-rejected-uploads", "rejected/", 7),
+        LifecycleRule(
+            "expire-unchecked-uploads", "uploads/", 1, tag=(UPLOAD_STATUS_TAG, "pending")
+        ),
     ),
 )
 

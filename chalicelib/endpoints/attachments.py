@@ -1,0 +1,102 @@
+"""Attachment routes (ask to upload, follow an upload) and the S3 upload checker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+from pydantic import BaseModel, Field, field_validator
+
+from chalicelib import attachments, clock
+from chalicelib.api import Api, Call, RequestModel
+from chalicelib.config import current_stage, resource_name
+from chalicelib.ratelimit import get_rate_limiter
+
+blueprint = Blueprint(__name__)
+api = Api(blueprint, "tickets")
+
+UPLOAD_TOKEN_HEADER = "x-upload-token"
+
+
+class UploadRequest(RequestModel):
+    filename: str = Field(min_length=1, max_length=1000)
+    content_type: attachments.ContentType
+    # The upper bound (10 MB) is checked by the service: past it is a 413, not a 422.
+    size: int = Field(ge=1)
+
+    @field_validator("content_type", mode="before")
+    @classmethod
+    def _bare_media_type(cls, value: Any) -> Any:
+        """`Text/CSV; charset=utf-8` is `text/csv`: browsers vary in case and parameters."""
+        if isinstance(value, str):
+            return value.split(";")[0].strip().lower()
+        return value
+
+
+@api.route(
+    "/tickets/attachments",
+    "POST",
+    summary="Ask to upload an attachment: a presigned POST to S3 (also without an account)",
+    body=UploadRequest,
+    response=attachments.UploadGrant,
+    status=201,
+    anonymous=True,
+    errors=(413, 422, 429),
+)
+def request_upload(call: Call) -> attachments.UploadGrant:
+    body: UploadRequest = call.body
+    return attachments.request_upload(
+        attachments.get_attachment_repository(),
+        attachments.get_upload_store(),
+        get_rate_limiter(),
+        attachments.uploader_for(call.identity, call.headers.get(UPLOAD_TOKEN_HEADER)),
+        filename=body.filename,
+        content_type=body.content_type,
+        size=body.size,
+        client_address=call.client_ip,
+        now=clock.now(),
+    )
+
+
+@api.route(
+    "/tickets/attachments/{attachment_id}",
+    summary="Where an upload stands (without an account: send X-Upload-Token)",
+    response=attachments.AttachmentStatus,
+    anonymous=True,
+    errors=(404,),
+)
+def attachment_status(call: Call, attachment_id: str) -> attachments.AttachmentStatus:
+    return attachments.attachment_status(
+        attachments.get_attachment_repository(),
+        attachment_id,
+        attachments.caller_owners(call.identity, call.headers.get(UPLOAD_TOKEN_HEADER)),
+        clock.now(),
+    )
+
+
+class CheckedUpload(BaseModel):
+    attachment_id: str | None
+    status: str | None
+
+
+@blueprint.on_sqs_message(queue=resource_name(current_stage(), "upload-events"), batch_size=1)
+def check_upload(event: Any) -> list[dict[str, Any]]:
+    # S3 announces uploads to a queue (infra/resources.py), not straight to this
+    # function: Chalice cannot package `on_s3_event` beside the bucket's own
+    # notifications, and the queue gives retries and a dead-letter queue.
+    results = []
+    for record in event:
+        for uploaded in attachments.uploaded_objects(record.body):
+            checked = attachments.check_upload(
+                attachments.get_attachment_repository(),
+                attachments.get_upload_store(),
+                uploaded.key,
+                clock.now(),
+            )
+            results.append(
+                CheckedUpload(
+                    attachment_id=checked.attachment_id if checked else None,
+                    status=checked.status if checked else None,
+                ).model_dump()
+            )
+    return results
