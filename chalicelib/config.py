@@ -61,6 +61,11 @@ class Settings(BaseModel):
     auth_local_signing_key: str = Field("", alias="AUTH_LOCAL_SIGNING_KEY")
 
     mail_sender: str = Field("support@guichet.example.fr", alias="MAIL_SENDER")
+    # The tool support, recipient of every support ticket and help request.
+    support_designation: str = Field("Support Chorus Pro", alias="SUPPORT_DESIGNATION")
+    support_team_email: str = Field("equipe-support@guichet.example.fr", alias="SUPPORT_TEAM_EMAIL")
+    # Help requests (non-connected mode) accepted per client address and per e-mail.
+    help_requests_per_hour: int = Field(5, ge=1, alias="HELP_REQUESTS_PER_HOUR")
     portal_origin: str = Field("http://127.0.0.1:8000", alias="PORTAL_ORIGIN")
 
     # LiveChat opening hours: settings, not code.
