@@ -30,10 +30,10 @@ class RoutingPump:
 
         self.client = client
         self.queue_urls = queue_urls
-        self.sqs = boto3.client("sqs", region_name=REGION)
+        self.sqs: Any = boto3.client("sqs", region_name=REGION)
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.stream_arn = dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
-        self.streams = boto3.client(
+        self.streams: Any = boto3.client(
             "dynamodbstreams",
             region_name=REGION,
             config=Config(account_id_endpoint_mode="disabled"),
