@@ -12,10 +12,7 @@ from tests.functional.tickets_support import (
     SUPPORT_BODY,
     RoutingPump,
     errors_of,
-    failing_sqs,  # noqa: F401 - fixture
     post,
-    routing,  # noqa: F401 - fixture
-    sent_mail,  # noqa: F401 - fixture
     submit,
 )
 

@@ -11,10 +11,7 @@ import pytest
 from tests.functional.tickets_support import (
     SUPPORT_BODY,
     RoutingPump,
-    failing_sqs,  # noqa: F401 - fixture
     post,
-    routing,  # noqa: F401 - fixture
-    sent_mail,  # noqa: F401 - fixture
     submit,
 )
 
