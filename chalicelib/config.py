@@ -64,8 +64,10 @@ class Settings(BaseModel):
     # The tool support, recipient of every support ticket and help request.
     support_designation: str = Field("Support Chorus Pro", alias="SUPPORT_DESIGNATION")
     support_team_email: str = Field("equipe-support@guichet.example.fr", alias="SUPPORT_TEAM_EMAIL")
-    # Help requests (non-connected mode) accepted per client address and per e-mail.
-    help_requests_per_hour: int = Field(5, ge=1, alias="HELP_REQUESTS_PER_HOUR")
+    # Help requests (non-connected mode) accepted per hour, per e-mail and per client
+    # address (higher: a company or an administration shares one address behind NAT).
+    help_requests_per_email_hour: int = Field(5, ge=1, alias="HELP_REQUESTS_PER_EMAIL_HOUR")
+    help_requests_per_address_hour: int = Field(20, ge=1, alias="HELP_REQUESTS_PER_ADDRESS_HOUR")
     portal_origin: str = Field("http://127.0.0.1:8000", alias="PORTAL_ORIGIN")
 
     # LiveChat opening hours: settings, not code.

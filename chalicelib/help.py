@@ -8,9 +8,11 @@ the optional SIRET must be 14 digits with a valid Luhn key (La Poste's
 establishments, SIREN 356000000, may instead follow their own rule: the digits
 add up to a multiple of 5).
 
-Anonymous and creating, so rate limited: per client address and per e-mail
-(`HELP_REQUESTS_PER_HOUR`, 5 by default), counted in the rate-limits table
-(one UpdateItem each, TTL cleans up). Only requests that passed every check
+Anonymous and creating, so rate limited per fixed hour: per e-mail
+(`HELP_REQUESTS_PER_EMAIL_HOUR`, 5) and per client address
+(`HELP_REQUESTS_PER_ADDRESS_HOUR`, 20: a company or an administration often
+shares one address), counted in the rate-limits table (one UpdateItem each,
+TTL cleans up). Only requests that passed every check
 count, so a person correcting a typo is not locked out; a replayed
 Idempotency-Key costs nothing and counts nothing.
 """
@@ -162,9 +164,21 @@ def submit_help_request(
     if first is not None:
         return HelpRequestAccepted.model_validate(first)
     siret = check_help_request(ctx.catalogue, request)
-    limit = ctx.settings.help_requests_per_hour
-    limiter.hit("help-ip", client_ip, limit=limit, window_seconds=RATE_WINDOW_SECONDS, now=now)
-    limiter.hit("help-email", email, limit=limit, window_seconds=RATE_WINDOW_SECONDS, now=now)
+    settings = ctx.settings
+    limiter.hit(
+        "help-address",
+        client_ip,
+        limit=settings.help_requests_per_address_hour,
+        window_seconds=RATE_WINDOW_SECONDS,
+        now=now,
+    )
+    limiter.hit(
+        "help-email",
+        email,
+        limit=settings.help_requests_per_email_hour,
+        window_seconds=RATE_WINDOW_SECONDS,
+        now=now,
+    )
     ticket = TicketRecord(
         ticket_id=new_ticket_id(),
         reference=next_reference(ctx.store, now),

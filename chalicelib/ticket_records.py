@@ -93,7 +93,7 @@ class TicketRecord(BaseModel):
     reference: str
     channel: Channel = "portal"
     status: TicketStatus
-    emitter_user_id: str | None
+    emitter_user_id: str | None = None
     emitter_name: str
     organisation: EmitterOrganisation | None = None
     siret: str | None = None
