@@ -207,7 +207,10 @@ def help_request(call: Call) -> help.HelpRequestAccepted:
     )
 
 
-@blueprint.on_dynamodb_record(stream_arn=dispatch.tickets_stream_arn(), batch_size=25)
+# TRIM_HORIZON: tickets written before the mapping existed are dispatched too.
+@blueprint.on_dynamodb_record(
+    stream_arn=dispatch.tickets_stream_arn(), batch_size=25, starting_position="TRIM_HORIZON"
+)
 def dispatch_tickets(event: DynamoDBEvent) -> None:
     from chalicelib.routing.mail import get_mailer
 

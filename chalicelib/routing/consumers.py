@@ -78,7 +78,11 @@ def deliver_ticket(
             status=ticket.status,
             recipient=ticket.recipient,
         )
-        store.mark_delivered(ticket.ticket_id, seq, event)
+        if not store.mark_delivered(ticket.ticket_id, seq, event):
+            # Someone recorded it meanwhile, or the ticket was transferred: look again.
+            current = store.get(ticket.ticket_id)
+            if current is None or current.dispatch_seq != seq:
+                return "stale"
     mailer.send(
         team_email,
         f"[{ticket.reference}] Nouveau ticket : {ticket.title}",

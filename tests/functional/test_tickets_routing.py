@@ -251,3 +251,36 @@ def test_handlers_are_declared_with_stage_derived_sources() -> None:
     assert support.batch_size == business.batch_size == 1
     assert tickets_stream_arn("prod").startswith("arn:aws:dynamodb:")
     assert ":table/guichet-prod-tickets/stream/" in tickets_stream_arn("prod")
+
+
+def test_a_delivery_interrupted_before_its_email_completes_on_retry(
+    client: Any, auth: Auth, routing: RoutingPump, sent_mail: Callable[[], list[Any]]
+) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    from chalicelib import aws
+
+    ses_down = {"now": False}
+
+    def refuse(**_: Any) -> None:
+        if ses_down["now"]:
+            raise EndpointConnectionError(endpoint_url="https://email.invalid")
+
+    # Hooks reach the clients made after them: register before the app makes its SES client.
+    aws.session().events.register("before-call.ses.SendEmail", refuse)
+    ticket = _submitted(client, auth)
+    routing.dispatch()
+    body = json.dumps(routing.queue_bodies("business")[0])
+
+    ses_down["now"] = True
+    with pytest.raises(EndpointConnectionError):
+        routing.invoke_consumer("business", body)
+    history_after_failure = [h["event"] for h in _history(client, auth, ticket["ticket_id"])]
+    ses_down["now"] = False
+    routing.invoke_consumer("business", body)
+    routing.invoke_consumer("business", body)
+
+    assert history_after_failure.count("delivered") == 1
+    events = [h["event"] for h in _history(client, auth, ticket["ticket_id"])]
+    assert events.count("delivered") == 1
+    assert len([m for m in sent_mail() if ticket["reference"] in m.subject]) == 1
