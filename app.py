@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from chalice import Chalice
 
 from chalicelib.api import problem_middleware
-from chalicelib.endpoints import assistant, attachments, identity, livechat
+from chalicelib.endpoints import assistant, attachments, identity, livechat, tickets
 
 if TYPE_CHECKING:
     from chalice import Response
@@ -19,6 +19,7 @@ app.register_blueprint(identity.blueprint)
 app.register_blueprint(livechat.blueprint)
 app.register_blueprint(assistant.blueprint)
 app.register_blueprint(attachments.blueprint)
+app.register_blueprint(tickets.blueprint)
 
 # LiveChat push. WebSocket handlers must be declared on the app: on a Blueprint
 # Chalice does not wrap them (no websocket_api), so they would get raw events.

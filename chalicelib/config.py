@@ -39,8 +39,11 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
     stage: Stage = Field("local", alias="GUICHET_STAGE")
-    # An ISO 8601 instant that fixes the clock; honoured in the local stage only.
+    # An ISO 8601 instant that sets the clock; honoured in the local stage only.
     fixed_now: datetime | None = Field(None, alias="GUICHET_NOW")
+    # When the local stack set that instant (epoch seconds): from then on its
+    # clock runs, so events keep their order. Without it the clock stands still.
+    fixed_now_anchor: float | None = Field(None, alias="GUICHET_NOW_ANCHOR")
 
     directory_table: str = Field(alias="DIRECTORY_TABLE")
     tickets_table: str = Field(alias="TICKETS_TABLE")
@@ -61,6 +64,13 @@ class Settings(BaseModel):
     auth_local_signing_key: str = Field("", alias="AUTH_LOCAL_SIGNING_KEY")
 
     mail_sender: str = Field("support@guichet.example.fr", alias="MAIL_SENDER")
+    # The tool support, recipient of every support ticket and help request.
+    support_designation: str = Field("Support Chorus Pro", alias="SUPPORT_DESIGNATION")
+    support_team_email: str = Field("equipe-support@guichet.example.fr", alias="SUPPORT_TEAM_EMAIL")
+    # Help requests (non-connected mode) accepted per hour, per e-mail and per client
+    # address (higher: a company or an administration shares one address behind NAT).
+    help_requests_per_email_hour: int = Field(5, ge=1, alias="HELP_REQUESTS_PER_EMAIL_HOUR")
+    help_requests_per_address_hour: int = Field(20, ge=1, alias="HELP_REQUESTS_PER_ADDRESS_HOUR")
     portal_origin: str = Field("http://127.0.0.1:8000", alias="PORTAL_ORIGIN")
 
     # LiveChat opening hours: settings, not code.
@@ -96,7 +106,7 @@ class Settings(BaseModel):
         filled.setdefault("AUTH_AUDIENCE", "guichet-portal")
         return filled
 
-    @field_validator("fixed_now", mode="before")
+    @field_validator("fixed_now", "fixed_now_anchor", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return value or None
@@ -120,7 +130,12 @@ class Settings(BaseModel):
     @classmethod
     def deployed_env_var_names(cls) -> list[str]:
         """The variables a deployed Lambda function is given (local-only ones left out)."""
-        local_only = {"GUICHET_NOW", "AUTH_LOCAL_SIGNING_KEY", "AUTH_JWKS_URL"}
+        local_only = {
+            "GUICHET_NOW",
+            "GUICHET_NOW_ANCHOR",
+            "AUTH_LOCAL_SIGNING_KEY",
+            "AUTH_JWKS_URL",
+        }
         return [name for name in cls.env_var_names() if name not in local_only]
 
 

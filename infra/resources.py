@@ -117,17 +117,20 @@ class Bucket:
 PK, SK = Key("pk"), Key("sk")
 GSI1 = Index("gsi1", Key("gsi1pk"), Key("gsi1sk"))
 GSI2 = Index("gsi2", Key("gsi2pk"), Key("gsi2sk"))
+GSI3 = Index("gsi3", Key("gsi3pk"), Key("gsi3sk"))
 
 # Users, organisations, memberships and invoices (read side of the portal).
 DIRECTORY = Table("directory", "DIRECTORY_TABLE", PK, SK, indexes=(GSI1,))
 # Tickets, their history, comments and attachments; the reference counter.
+# gsi1: an emitter's tickets; gsi2: a recipient's desk (by status); gsi3: an
+# emitter's tickets of one status (see chalicelib/ticket_records.py).
 # The stream feeds the dispatcher: a ticket written is a ticket routed.
 TICKETS = Table(
     "tickets",
     "TICKETS_TABLE",
     PK,
     SK,
-    indexes=(GSI1, GSI2),
+    indexes=(GSI1, GSI2, GSI3),
     ttl_attribute="expires_at",
     stream="NEW_AND_OLD_IMAGES",
 )

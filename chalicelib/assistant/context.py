@@ -19,7 +19,7 @@ from chalicelib.assistant.store import OrganisationRef
 from chalicelib.directory import BusinessObject
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
+    from chalicelib.ticket_store import TicketStore
 
 DISPLAY_TIMEZONE = ZoneInfo("Europe/Paris")
 LATEST_TICKETS = 5
@@ -55,39 +55,31 @@ class TicketLookup(Protocol):
     def latest_for(self, user_id: str, limit: int) -> list[TicketSummary]: ...
 
 
-class TicketsTableLookup:
-    """Reads ticket items (pk TICKET#{id}, sk TICKET) by emitter on the tickets table's gsi1.
+class TicketsAreaLookup:
+    """The caller's latest tickets, as the tickets area lists them (one Query)."""
 
-    Attributes read: gsi1pk = EMITTER#{user_id}, gsi1sk = {created_at ISO}#{id} (newest
-    first), and reference, title, status, updated_at.
-    """
-
-    def __init__(self, table: Table) -> None:
-        self._table = table
+    def __init__(self, store: TicketStore) -> None:
+        self._store = store
 
     def latest_for(self, user_id: str, limit: int) -> list[TicketSummary]:
-        response = self._table.query(
-            IndexName="gsi1",
-            KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues={":pk": f"EMITTER#{user_id}"},
-            ScanIndexForward=False,
-            Limit=limit,
-        )
+        from chalicelib.tickets import latest_tickets
+
         return [
-            TicketSummary.model_validate(
-                {name: item[name] for name in ("reference", "title", "status", "updated_at")}
+            TicketSummary(
+                reference=digest.reference,
+                title=digest.title,
+                status=digest.status,
+                updated_at=digest.updated_at,
             )
-            for item in response.get("Items", [])
-            if item.get("sk") == "TICKET"
+            for digest in latest_tickets(self._store, user_id, limit)
         ]
 
 
 def get_ticket_lookup() -> TicketLookup:
     """The tickets of this stage, as the assistant reads them."""
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.ticket_store import get_ticket_store
 
-    return TicketsTableLookup(aws.table(get_settings().tickets_table))
+    return TicketsAreaLookup(get_ticket_store())
 
 
 def when(instant: datetime) -> str:

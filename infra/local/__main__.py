@@ -101,6 +101,9 @@ def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     moto_port = int(os.environ.get("MOTO_PORT", "5000"))
     os.environ.update(_base_environment(port, moto_port))
+    if os.environ.get("GUICHET_NOW"):
+        # The clock starts at GUICHET_NOW and runs, the same for chalice local and the pump.
+        os.environ["GUICHET_NOW_ANCHOR"] = str(time.time())
 
     import logging
 

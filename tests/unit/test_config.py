@@ -69,3 +69,19 @@ def test_every_resource_env_var_is_a_setting() -> None:
     names |= {queue.env_var for queue in QUEUES if queue.env_var}
 
     assert names <= set(Settings.env_var_names())
+
+
+def test_local_clock_runs_from_the_instant_it_was_set_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from chalicelib import clock
+    from chalicelib.config import get_settings
+
+    monkeypatch.setenv("GUICHET_STAGE", "local")
+    monkeypatch.setenv("GUICHET_NOW", "2026-12-04T18:29:00+01:00")
+    monkeypatch.setenv("GUICHET_NOW_ANCHOR", str(time.time() - 90))
+    get_settings.cache_clear()
+
+    now = clock.now()
+
+    assert now.isoformat().startswith("2026-12-04T18:30:3")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -225,61 +226,43 @@ def test_asking_for_a_person_escalates_at_once(
 # --- the caller's own data ------------------------------------------------------------------
 
 
-def put_ticket(user_id: str, ticket_id: str, created_at: str, **attributes: str) -> None:
-    """A ticket item as the tickets area writes it (the assistant's read seam)."""
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+def submit_ticket(client: Any, headers: dict[str, str], organisation_id: str, title: str) -> str:
+    """A real support ticket through POST /tickets; returns its reference."""
+    response = client.http.post(
+        "/tickets",
+        body=json.dumps(
+            {
+                "organisation_id": organisation_id,
+                "category": "CONNEXION",
+                "subcategory": "S02",
+                "title": title,
+                "description": "Je n'arrive plus à me connecter depuis ce matin.",
+            }
+        ),
+        headers=headers,
+    )
+    assert response.status_code == 201, response.body
+    return str(json.loads(response.body)["reference"])
 
-    aws.table(get_settings().tickets_table).put_item(
-        Item={
-            "pk": f"TICKET#{ticket_id}",
-            "sk": "TICKET",
-            "gsi1pk": f"EMITTER#{user_id}",
-            "gsi1sk": f"{created_at}#{ticket_id}",
-            **attributes,
-        }
-    )
 
-
-def test_alice_gets_her_latest_tickets_with_status_and_date(client: Any, auth: Headers) -> None:
-    put_ticket(
-        "alice",
-        "t1",
-        "2026-11-02T09:00:00+01:00",
-        reference="SUP-2026-000101",
-        title="Facture bloquée",
-        status="resolved",
-        updated_at="2026-11-05T10:15:00+01:00",
-    )
-    put_ticket(
-        "alice",
-        "t2",
-        "2026-11-20T09:00:00+01:00",
-        reference="SUP-2026-000187",
-        title="Accès à ma structure",
-        status="waiting_for_user",
-        updated_at="2026-11-21T16:40:00+01:00",
-    )
-    put_ticket(
-        "claire",
-        "t3",
-        "2026-11-25T09:00:00+01:00",
-        reference="SUP-2026-000199",
-        title="Ticket de Claire",
-        status="submitted",
-        updated_at="2026-11-25T09:00:00+01:00",
-    )
+def test_alice_gets_her_latest_tickets_with_status_and_date(
+    client: Any, auth: Headers, frozen_clock: Callable[[str], datetime]
+) -> None:
+    frozen_clock("2026-11-02T09:00:00+01:00")
+    older = submit_ticket(client, auth("alice"), "org-boulangerie-martin", "Connexion refusée")
+    frozen_clock("2026-11-21T16:40:00+01:00")
+    newer = submit_ticket(client, auth("alice"), "org-martin-conseil", "Mot de passe perdu")
+    claires = submit_ticket(client, auth("claire"), "org-atelier-dupont", "Ticket de Claire")
     conversation_id = start(client, auth("alice"))["conversation_id"]
 
     reply = answer(client, conversation_id, "où en sont mes tickets ?", auth("alice"))
 
     assert reply["topic"] == "support.suivi_ticket"
     text = reply["text"]
-    assert "SUP-2026-000101" in text and "SUP-2026-000187" in text
-    assert text.index("SUP-2026-000187") < text.index("SUP-2026-000101")  # newest first
-    assert "en attente d'un complément de votre part" in text
+    assert older in text and newer in text
+    assert text.index(newer) < text.index(older)  # newest first
     assert "21/11/2026 à 16h40" in text
-    assert "SUP-2026-000199" not in text
+    assert claires not in text
 
 
 def test_an_anonymous_caller_is_invited_to_log_in_for_their_tickets(client: Any) -> None:

@@ -1,0 +1,201 @@
+"""Help without an account (non-connected mode): self-help solutions, then a help request.
+
+A help request is a ticket like any other: addressed to the tool support,
+written with the same transaction (so the stream dispatches it to the support
+queue), with a reference the person keeps. Only sub-categories not marked
+`connected_only` are offered. The e-mail is typed twice and both must match;
+the optional SIRET must be 14 digits with a valid Luhn key (La Poste's
+establishments, SIREN 356000000, may instead follow their own rule: the digits
+add up to a multiple of 5).
+
+Anonymous and creating, so rate limited per fixed hour: per e-mail
+(`HELP_REQUESTS_PER_EMAIL_HOUR`, 5) and per client address
+(`HELP_REQUESTS_PER_ADDRESS_HOUR`, 20: a company or an administration often
+shares one address), counted in the rate-limits table (one UpdateItem each,
+TTL cleans up). Only requests that passed every check
+count, so a person correcting a typo is not locked out; a replayed
+Idempotency-Key costs nothing and counts nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator
+
+from chalicelib.api import RequestModel
+from chalicelib.auth import Identity
+from chalicelib.errors import InvalidFieldsError
+from chalicelib.ratelimit import RateLimiter
+from chalicelib.routing.catalogue import Catalogue
+from chalicelib.routing.recipients import support_recipient
+from chalicelib.text import fold
+from chalicelib.ticket_records import TicketRecord
+from chalicelib.tickets import (
+    TicketContext,
+    check_attachments,
+    claim,
+    new_ticket_id,
+    next_reference,
+    record_new_ticket,
+    replayed,
+    valid_email,
+)
+
+SOLUTIONS_PATH = Path(__file__).resolve().parent / "data" / "help_problems.yaml"
+HELP_CONFIRMATION = (
+    "Votre demande d'aide a bien été envoyée au support, qui vous répondra par e-mail. "
+    "Conservez sa référence."
+)
+LA_POSTE_SIREN = "356000000"
+RATE_WINDOW_SECONDS = 3600
+
+
+class HelpSolution(BaseModel):
+    title: str
+    text: str
+
+
+class HelpProblemOut(BaseModel):
+    """A problem and the self-help solutions shown before the request form."""
+
+    code: str
+    label: str
+    subcategory: str
+    solutions: list[HelpSolution]
+
+
+class HelpRequest(RequestModel):
+    """`POST /help/requests`."""
+
+    problem: str = Field(min_length=1, max_length=32)
+    category: str = Field(min_length=1, max_length=32)
+    subcategory: str = Field(min_length=1, max_length=32)
+    email: str = Field(max_length=254)
+    email_confirmation: str = Field(max_length=254)
+    title: str = Field(min_length=5, max_length=120)
+    description: str = Field(min_length=10, max_length=10_000)
+    siret: str | None = Field(None, max_length=32)
+    attachment_ids: list[str] = Field(default_factory=list, max_length=10)
+
+    _email = field_validator("email")(valid_email)
+
+
+class HelpRequestAccepted(BaseModel):
+    reference: str
+    message: str
+
+
+@cache
+def load_solutions() -> dict[str, list[HelpSolution]]:
+    """The self-help solutions by problem code, read once per process."""
+    import yaml
+
+    raw = yaml.safe_load(SOLUTIONS_PATH.read_text(encoding="utf-8")) or {}
+    return {code: [HelpSolution.model_validate(s) for s in items] for code, items in raw.items()}
+
+
+def help_problems(
+    catalogue: Catalogue, solutions: dict[str, list[HelpSolution]]
+) -> list[HelpProblemOut]:
+    return [
+        HelpProblemOut(
+            code=problem.code,
+            label=problem.label,
+            subcategory=problem.subcategory,
+            solutions=solutions.get(problem.code, []),
+        )
+        for problem in catalogue.help_problems
+    ]
+
+
+def valid_siret(siret: str) -> bool:
+    """14 digits whose Luhn key is right (La Poste's establishments: digit sum a multiple of 5)."""
+    if len(siret) != 14 or not siret.isdigit():
+        return False
+    total = 0
+    for position, char in enumerate(reversed(siret)):
+        digit = int(char) * (2 if position % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    if total % 10 == 0:
+        return True
+    return siret.startswith(LA_POSTE_SIREN) and sum(int(d) for d in siret) % 5 == 0
+
+
+def checked_siret(siret: str | None) -> str | None:
+    if siret is None:
+        return None
+    compact = siret.replace(" ", "")
+    if not compact:
+        return None
+    if not valid_siret(compact):
+        raise InvalidFieldsError.single("siret", "SIRET invalide : 14 chiffres avec une clé juste.")
+    return compact
+
+
+def check_help_request(catalogue: Catalogue, request: HelpRequest) -> str | None:
+    """Every check of a help request; returns the compact SIRET."""
+    if catalogue.help_problem(request.problem) is None:
+        raise InvalidFieldsError.single("problem", "Problème inconnu.")
+    catalogue.find_offline(request.category, request.subcategory)
+    if fold(request.email) != fold(request.email_confirmation):
+        raise InvalidFieldsError.single(
+            "email_confirmation", "Les deux adresses e-mail ne correspondent pas."
+        )
+    check_attachments(request.attachment_ids)
+    return checked_siret(request.siret)
+
+
+def submit_help_request(
+    ctx: TicketContext,
+    limiter: RateLimiter,
+    caller: Identity | None,
+    request: HelpRequest,
+    client_ip: str,
+    idempotency_key: str | None,
+    now: datetime,
+) -> HelpRequestAccepted:
+    """Check, rate-limit and store a help request for the tool support."""
+    email = fold(request.email)
+    idem = claim("help_request", email, idempotency_key, request)
+    first = replayed(ctx.idempotency, idem, now)
+    if first is not None:
+        return HelpRequestAccepted.model_validate(first)
+    siret = check_help_request(ctx.catalogue, request)
+    settings = ctx.settings
+    limiter.hit(
+        "help-address",
+        client_ip,
+        limit=settings.help_requests_per_address_hour,
+        window_seconds=RATE_WINDOW_SECONDS,
+        now=now,
+    )
+    limiter.hit(
+        "help-email",
+        email,
+        limit=settings.help_requests_per_email_hour,
+        window_seconds=RATE_WINDOW_SECONDS,
+        now=now,
+    )
+    ticket = TicketRecord(
+        ticket_id=new_ticket_id(),
+        reference=next_reference(ctx.store, now),
+        channel="help_request",
+        status="submitted",
+        # A signed-in person may use the form too; the ticket is then theirs to follow.
+        emitter_user_id=caller.user_id if caller else None,
+        emitter_name=(caller.name if caller else None) or request.email,
+        siret=siret,
+        category=request.category,
+        subcategory=request.subcategory,
+        title=request.title,
+        description=request.description,
+        contact_email=request.email,
+        recipient=support_recipient(ctx.settings),
+        created_at=now,
+        updated_at=now,
+    )
+    response = HelpRequestAccepted(reference=ticket.reference, message=HELP_CONFIRMATION)
+    return HelpRequestAccepted.model_validate(record_new_ticket(ctx, ticket, response, idem, now))

@@ -1,0 +1,1 @@
+"""Ticket routing: the catalogue, recipient resolution, dispatch to queues, queue consumers."""

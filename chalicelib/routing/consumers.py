@@ -1,0 +1,110 @@
+"""Queue consumers: deliver a dispatched ticket to its recipient, exactly once in effect.
+
+One consumer per recipient queue (Chalice `on_sqs_message`, batch size 1: a
+message that keeps failing goes to the dead-letter queue alone, after 5
+receives, without dragging the others with it).
+
+Delivering is two effects, each recorded on the ticket so that a redelivered
+message has the effect of one: the `delivered` history event (conditional on
+`delivered_seq`, in the same transaction as the event) and the e-mail to the
+recipient team (then `notified_seq`). A crash between the e-mail and its mark
+can send the e-mail twice; nothing else repeats. A message for an older
+dispatch (the ticket was transferred since) is dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from chalicelib.config import Settings
+from chalicelib.directory import DirectoryRepository
+from chalicelib.logs import get_logger
+from chalicelib.routing.catalogue import RecipientType
+from chalicelib.routing.dispatch import TicketDispatch
+from chalicelib.routing.mail import Mailer
+from chalicelib.ticket_records import SYSTEM, Recipient, TicketEvent, TicketRecord
+from chalicelib.ticket_store import TicketStore
+
+Outcome = Literal["delivered", "duplicate", "stale"]
+
+
+class UndeliverableError(Exception):
+    """The message cannot be delivered now; raised so the queue retries, then dead-letters it."""
+
+
+def recipient_team_email(
+    recipient: Recipient, directory: DirectoryRepository, settings: Settings
+) -> str:
+    """The address of the team that handles tickets for `recipient`."""
+    if recipient.type == "support":
+        return settings.support_team_email
+    organisation = directory.organisation(recipient.organisation_id or "")
+    if organisation is None or not organisation.service_email:
+        raise UndeliverableError(f"no service e-mail for {recipient.organisation_id}")
+    return organisation.service_email
+
+
+def deliver_ticket(
+    body: str,
+    queue: RecipientType,
+    store: TicketStore,
+    directory: DirectoryRepository,
+    mailer: Mailer,
+    settings: Settings,
+    now: datetime,
+) -> Outcome:
+    """Deliver one queue message (raises on anything that must be retried)."""
+    message = TicketDispatch.model_validate_json(body)
+    if message.recipient.type != queue:
+        raise UndeliverableError(f"{message.recipient.type} ticket on the {queue} queue")
+    ticket = store.get(message.ticket_id)
+    if ticket is None:
+        raise UndeliverableError(f"unknown ticket {message.ticket_id}")
+    seq = message.dispatch_seq
+    if ticket.dispatch_seq != seq:
+        get_logger().info("stale dispatch dropped", extra={"ticket_id": ticket.ticket_id})
+        return "stale"
+    if ticket.notified_seq >= seq:
+        return "duplicate"
+    team_email = recipient_team_email(ticket.recipient, directory, settings)
+    if ticket.delivered_seq < seq:
+        event = TicketEvent(
+            event_id=f"delivered-{seq}",
+            ticket_id=ticket.ticket_id,
+            kind="delivered",
+            at=now,
+            by=SYSTEM,
+            status=ticket.status,
+            recipient=ticket.recipient,
+        )
+        if not store.mark_delivered(ticket.ticket_id, seq, event):
+            # Someone recorded it meanwhile, or the ticket was transferred: look again.
+            current = store.get(ticket.ticket_id)
+            if current is None or current.dispatch_seq != seq:
+                return "stale"
+    mailer.send(
+        team_email,
+        f"[{ticket.reference}] Nouveau ticket : {ticket.title}",
+        team_mail_text(ticket, settings),
+    )
+    store.mark_notified(ticket.ticket_id, seq)
+    get_logger().info("ticket delivered", extra={"ticket_id": ticket.ticket_id, "queue": queue})
+    return "delivered"
+
+
+def team_mail_text(ticket: TicketRecord, settings: Settings) -> str:
+    emitter = ticket.organisation.designation if ticket.organisation else ticket.emitter_name
+    lines = [
+        "Bonjour,",
+        "",
+        f"Un nouveau ticket vous est adressé ({ticket.recipient.designation}).",
+        "",
+        f"Référence : {ticket.reference}",
+        f"Émetteur : {emitter}",
+        f"Catégorie : {ticket.category} / {ticket.subcategory}",
+    ]
+    if ticket.object_number:
+        lines.append(f"Objet : {ticket.object_number}")
+    lines += ["", ticket.title, "", f"Traitez-le depuis votre bureau : {settings.portal_origin}"]
+    return "\n".join(lines) + "\n"

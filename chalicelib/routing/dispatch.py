@@ -1,0 +1,159 @@
+"""Dispatch: from the tickets table's stream to the queue of each recipient type.
+
+Why a stream and not a send at submission: the ticket write is the source of
+truth. Submitting only writes DynamoDB; the table's stream (NEW_AND_OLD_IMAGES)
+carries every write to `dispatch_changes`, which sends a ticket to its queue
+whenever its `dispatch_seq` grew (1 on creation, +1 on a transfer). If SQS
+fails, the handler raises and Lambda retries the stream batch, so an
+acknowledged ticket always reaches its queue (the stream is the outbox; no
+sweeper needed). Records are retried in order, so a retry may send a message
+twice: consumers are idempotent.
+
+The same handler e-mails the emitter when a history event carries a notice
+(an agent's reply): it is a consequence of a committed write, so it is sent
+from the stream too and is not lost if SES hiccups during the request.
+
+The event source needs the stream ARN when the app is packaged, before any
+stack exists: `tickets_stream_arn` derives it from the stage (the CDK stack
+replaces it with the real ARN; the local pump matches on the table name).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib import dynamo
+from chalicelib.config import Settings, current_stage, resource_name
+from chalicelib.logs import get_logger
+from chalicelib.routing.catalogue import RecipientType
+from chalicelib.routing.mail import Mailer
+from chalicelib.ticket_records import Recipient, TicketEvent, TicketRecord, strip_keys
+
+SCHEMA_VERSION: Literal[1] = 1
+# moto's default account; deployed stacks override the whole ARN.
+DEFAULT_ACCOUNT = "123456789012"
+
+
+def tickets_stream_arn(stage: str | None = None) -> str:
+    """The tickets table's stream ARN as the decorator sees it at import time."""
+    stage = stage or current_stage()
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-3"
+    account = os.environ.get("AWS_ACCOUNT_ID") or DEFAULT_ACCOUNT
+    table = resource_name(stage, "tickets")
+    return f"arn:aws:dynamodb:{region}:{account}:table/{table}/stream/latest"
+
+
+class TicketDispatch(BaseModel):
+    """The message a recipient queue carries (validated again on receipt)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    ticket_id: str
+    reference: str
+    recipient: Recipient
+    # Which dispatch of the ticket this is: a transfer makes a new one.
+    dispatch_seq: int
+
+
+class TicketQueues:
+    """Sends dispatch messages to the queue of their recipient type."""
+
+    def __init__(self, sqs_client: Any, queue_urls: dict[RecipientType, str]) -> None:
+        self._sqs = sqs_client
+        self._urls = queue_urls
+
+    def send(self, message: TicketDispatch) -> None:
+        self._sqs.send_message(
+            QueueUrl=self._urls[message.recipient.type], MessageBody=message.model_dump_json()
+        )
+
+
+class StreamRecord(BaseModel):
+    """The part of a DynamoDB stream record the dispatcher reads."""
+
+    event_name: Literal["INSERT", "MODIFY", "REMOVE"]
+    new_image: dict[str, Any] | None = None
+    old_image: dict[str, Any] | None = None
+
+
+def dispatch_for(record: StreamRecord) -> TicketDispatch | None:
+    """The message a ticket write calls for, if its dispatch_seq grew."""
+    if record.new_image is None:
+        return None
+    new = dynamo.deserialize(record.new_image)
+    if new.get("item_type") != "ticket":
+        return None
+    old = dynamo.deserialize(record.old_image) if record.old_image else {}
+    if int(new.get("dispatch_seq", 0)) <= int(old.get("dispatch_seq", 0)):
+        return None
+    ticket = TicketRecord.model_validate(strip_keys(new))
+    return TicketDispatch(
+        ticket_id=ticket.ticket_id,
+        reference=ticket.reference,
+        recipient=ticket.recipient,
+        dispatch_seq=ticket.dispatch_seq,
+    )
+
+
+def notice_for(record: StreamRecord) -> TicketEvent | None:
+    """The history event just inserted whose emitter must be e-mailed."""
+    if record.event_name != "INSERT" or record.new_image is None:
+        return None
+    new = dynamo.deserialize(record.new_image)
+    if new.get("item_type") != "event" or "notice" not in new:
+        return None
+    return TicketEvent.model_validate(strip_keys(new))
+
+
+def dispatch_changes(
+    records: Iterable[StreamRecord], queues: TicketQueues, mailer: Mailer, settings: Settings
+) -> int:
+    """Send each ticket the records call for to its queue; e-mail notices. Returns sends."""
+    sent = 0
+    for record in records:
+        message = dispatch_for(record)
+        if message is not None:
+            queues.send(message)
+            sent += 1
+            get_logger().info(
+                "ticket dispatched",
+                extra={"ticket_id": message.ticket_id, "queue": message.recipient.type},
+            )
+        event = notice_for(record)
+        if event is not None and event.notice is not None:
+            mailer.send(
+                event.notice.to,
+                f"[{event.notice.reference}] Réponse à votre ticket",
+                reply_mail_text(event, settings),
+            )
+    return sent
+
+
+def reply_mail_text(event: TicketEvent, settings: Settings) -> str:
+    assert event.notice is not None
+    if event.status == "waiting_for_user":
+        what = "Le destinataire de votre ticket vous demande des informations complémentaires."
+    else:
+        what = "Le destinataire de votre ticket y a répondu et le considère comme résolu."
+    return (
+        f"Bonjour,\n\n{what}\n\n"
+        f"Ticket {event.notice.reference} : {event.notice.title}\n\n"
+        f"{event.by.name} a écrit :\n{event.text or ''}\n\n"
+        f"Retrouvez votre ticket sur le portail : {settings.portal_origin}\n"
+    )
+
+
+def get_ticket_queues() -> TicketQueues:
+    from chalicelib import aws
+    from chalicelib.config import get_settings
+
+    settings = get_settings()
+    return TicketQueues(
+        aws.client("sqs"),
+        {"support": settings.support_queue_url, "business": settings.business_queue_url},
+    )

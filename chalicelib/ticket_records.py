@@ -1,0 +1,193 @@
+"""Tickets as stored: the ticket, its history events, and the key layout of the tickets table.
+
+Items of the tickets table (pk / sk, item_type):
+  TICKET#{id} / TICKET                  ticket   the ticket (status, recipient, routing counters)
+  TICKET#{id} / EVENT#{at}#{event id}   event    one entry of its history (status change, comment,
+                                                 delivery), with who and when
+  COUNTER#reference#{year} / COUNTER    counter  the last reference number of the year
+
+Access patterns, each a key or an index (never a Scan):
+  a ticket with its history      Query pk = TICKET#{id} (items sort: events by time, then TICKET)
+  an emitter's tickets           gsi1: EMITTER#{user} / {created}#{id}, newest first
+  an emitter's tickets by status gsi3: EMITTER#{user}#{status} / {created}#{id}, newest first
+  a recipient's desk             gsi2: DESK#support or DESK#business#{org} /
+                                 {rank}-{status}#{created}#{id}: with a status, begins_with;
+                                 without, the whole desk in workflow order, oldest first
+  the next reference             UpdateItem ADD on the year's counter
+
+Routing counters: `dispatch_seq` grows each time the ticket must be (re)sent to a
+recipient queue (1 at submission, +1 on transfer); the stream dispatcher sends
+when it grows. `delivered_seq` and `notified_seq` record what the consumer did,
+which makes a redelivered message a no-op.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from chalicelib.routing.catalogue import RecipientType
+
+TicketStatus = Literal["submitted", "in_progress", "waiting_for_user", "resolved", "closed"]
+STATUSES: tuple[TicketStatus, ...] = (
+    "submitted",
+    "in_progress",
+    "waiting_for_user",
+    "resolved",
+    "closed",
+)
+EventKind = Literal[
+    "submitted",
+    "delivered",
+    "assigned",
+    "commented",
+    "reopened",
+    "replied",
+    "transferred",
+    "closed",
+]
+ActorRole = Literal["emitter", "agent", "system"]
+Channel = Literal["portal", "help_request"]
+# Attributes only the queue consumer writes; a lifecycle update never touches them.
+CONSUMER_ATTRIBUTES = frozenset({"delivered_seq", "notified_seq"})
+
+
+class Actor(BaseModel):
+    """Who did something: a user, or the service itself."""
+
+    user_id: str | None = None
+    name: str
+    role: ActorRole
+
+
+SYSTEM = Actor(name="Guichet", role="system")
+
+
+class Recipient(BaseModel):
+    """Who handles a ticket: the tool support, or a public body's business service."""
+
+    type: RecipientType
+    organisation_id: str | None = None
+    designation: str
+
+
+class EmitterOrganisation(BaseModel):
+    id: str
+    designation: str
+
+
+class EmitterNotice(BaseModel):
+    """An e-mail the stream dispatcher sends the emitter about an event (a reply)."""
+
+    to: str
+    reference: str
+    title: str
+
+
+class TicketRecord(BaseModel):
+    """A ticket, as stored."""
+
+    ticket_id: str
+    reference: str
+    channel: Channel = "portal"
+    status: TicketStatus
+    emitter_user_id: str | None = None
+    emitter_name: str
+    organisation: EmitterOrganisation | None = None
+    siret: str | None = None
+    category: str
+    subcategory: str
+    object_number: str | None = None
+    title: str
+    description: str
+    contact_email: str
+    recipient: Recipient
+    assignee: Actor | None = None
+    attachment_ids: list[str] = []
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    dispatch_seq: int = 1
+    delivered_seq: int = 0
+    notified_seq: int = 0
+
+
+class TicketEvent(BaseModel):
+    """One entry of a ticket's history."""
+
+    event_id: str
+    ticket_id: str
+    kind: EventKind
+    at: datetime
+    by: Actor
+    # The ticket's status once the event happened.
+    status: TicketStatus
+    text: str | None = None
+    recipient: Recipient | None = None
+    notice: EmitterNotice | None = None
+
+
+def sort_instant(instant: datetime) -> str:
+    """An instant as a fixed-width UTC string, so keys sort by time."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def ticket_pk(ticket_id: str) -> str:
+    return f"TICKET#{ticket_id}"
+
+
+def emitter_partition(user_id: str) -> str:
+    return f"EMITTER#{user_id}"
+
+
+def emitter_status_partition(user_id: str, status: TicketStatus) -> str:
+    return f"EMITTER#{user_id}#{status}"
+
+
+def desk_partition(recipient_type: RecipientType, organisation_id: str | None) -> str:
+    if recipient_type == "support":
+        return "DESK#support"
+    return f"DESK#business#{organisation_id}"
+
+
+def desk_status_prefix(status: TicketStatus) -> str:
+    return f"{STATUSES.index(status) + 1}-{status}#"
+
+
+def ticket_item(ticket: TicketRecord) -> dict[str, Any]:
+    """The item of a ticket, with its index keys (which follow its status and recipient)."""
+    created = f"{sort_instant(ticket.created_at)}#{ticket.ticket_id}"
+    item: dict[str, Any] = {
+        "pk": ticket_pk(ticket.ticket_id),
+        "sk": "TICKET",
+        "item_type": "ticket",
+        **ticket.model_dump(mode="json", exclude_none=True),
+        "gsi2pk": desk_partition(ticket.recipient.type, ticket.recipient.organisation_id),
+        "gsi2sk": desk_status_prefix(ticket.status) + created,
+    }
+    if ticket.emitter_user_id:
+        item["gsi1pk"] = emitter_partition(ticket.emitter_user_id)
+        item["gsi1sk"] = created
+        item["gsi3pk"] = emitter_status_partition(ticket.emitter_user_id, ticket.status)
+        item["gsi3sk"] = created
+    return item
+
+
+def event_item(event: TicketEvent) -> dict[str, Any]:
+    return {
+        "pk": ticket_pk(event.ticket_id),
+        "sk": f"EVENT#{sort_instant(event.at)}#{event.event_id}",
+        "item_type": "event",
+        **event.model_dump(mode="json", exclude_none=True),
+    }
+
+
+KEY_ATTRIBUTES = frozenset(
+    {"pk", "sk", "item_type", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"}
+)
+
+
+def strip_keys(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in KEY_ATTRIBUTES}
