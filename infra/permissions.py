@@ -24,11 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from infra.resources import (
+    BUSINESS_QUEUE,
     CONVERSATIONS,
     DIRECTORY,
     IDEMPOTENCY,
     LIVECHAT,
     RATE_LIMITS,
+    SUPPORT_QUEUE,
     TICKETS,
     UPLOADS,
     Bucket,
@@ -108,6 +110,23 @@ PERMISSIONS: dict[str, tuple[Access, ...]] = {
     "LivechatOpeningCheck": (
         Access(LIVECHAT, READ_ITEMS + WRITE_ITEMS),
         Access(WEBSOCKET_CONNECTIONS, POST_TO_CONNECTION),
+    ),
+    # The tickets table's stream: route each new or transferred ticket to its
+    # recipient type's queue; e-mail the emitter when a recipient replies.
+    "DispatchTickets": (
+        Access(SUPPORT_QUEUE, SEND_MESSAGE),
+        Access(BUSINESS_QUEUE, SEND_MESSAGE),
+        Access(MAIL_SENDER, SEND_MAIL),
+    ),
+    # Deliver a ticket to its recipient: history event, e-mail to the team.
+    "DeliverSupportTickets": (
+        Access(TICKETS, ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),
+        Access(MAIL_SENDER, SEND_MAIL),
+    ),
+    "DeliverBusinessTickets": (
+        Access(TICKETS, ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),
+        Access(DIRECTORY, ("dynamodb:GetItem",)),
+        Access(MAIL_SENDER, SEND_MAIL),
     ),
     # Checks each upload S3 announces (through the upload-events queue).
     "CheckUpload": (

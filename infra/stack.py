@@ -275,6 +275,7 @@ class GuichetStack(Stack):
                     s3.LifecycleRule(
                         id=rule.rule_id,
                         prefix=rule.prefix,
+                        tag_filters=dict([rule.tag]) if rule.tag else None,
                         expiration=Duration.days(rule.expiration_days),
                     )
                     for rule in bucket.lifecycle

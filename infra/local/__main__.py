@@ -45,10 +45,12 @@ def _base_environment(port: int, moto_port: int) -> dict[str, str]:
 
 def _provision() -> dict[str, str]:
     """Create the resources and the demo data; returns the variables naming them."""
-    from chalicelib import aws
+    from chalicelib import aws, clock
     from chalicelib.config import get_settings
     from chalicelib.directory import get_directory
+    from chalicelib.ticket_store import get_ticket_store
     from infra.demo import seed_directory
+    from infra.demo_tickets import seed_tickets
     from infra.provision import create_all
 
     env = create_all(aws.session(), STAGE)
@@ -56,6 +58,7 @@ def _provision() -> dict[str, str]:
     get_settings.cache_clear()
     aws.client("ses").verify_email_identity(EmailAddress=get_settings().mail_sender)
     seed_directory(get_directory())
+    seed_tickets(get_ticket_store(), clock.now())
     return env
 
 

@@ -205,10 +205,11 @@ def test_bucket_is_private_encrypted_tls_only_and_takes_posts_from_the_portal_on
 
 
 @pytest.mark.parametrize("bucket", BUCKETS, ids=lambda bucket: bucket.logical_name)
-def test_bucket_expires_unfinished_pending_and_rejected_uploads(
+def test_bucket_expires_unfinished_and_unchecked_uploads(
     template: Callable[[str], Template], bucket: Bucket
 ) -> None:
-    assert {rule.prefix for rule in bucket.lifecycle} >= {"uploads/", "rejected/"}
+    # Refused uploads are deleted by the checker at once; pending ones expire.
+    assert any(rule.prefix == "uploads/" and rule.tag for rule in bucket.lifecycle)
     template("prod").has_resource_properties(
         "AWS::S3::Bucket",
         {
@@ -227,6 +228,11 @@ def test_bucket_expires_unfinished_pending_and_rejected_uploads(
                             "Prefix": rule.prefix,
                             "ExpirationInDays": rule.expiration_days,
                             "Status": "Enabled",
+                            **(
+                                {"TagFilters": [{"Key": rule.tag[0], "Value": rule.tag[1]}]}
+                                if rule.tag
+                                else {}
+                            ),
                         }
                         for rule in bucket.lifecycle
                     ),
