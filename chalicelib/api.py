@@ -37,6 +37,7 @@ from chalicelib.errors import (
     problem_body,
 )
 from chalicelib.logs import get_logger
+from chalicelib.models import Model
 
 if TYPE_CHECKING:
     from chalice import Blueprint, Response
@@ -48,7 +49,7 @@ IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 PATH_PARAMETER = re.compile(r"{(\w+)}")
 
 
-class RequestModel(BaseModel):
+class RequestModel(Model):
     """Base of every request body and query: unknown fields are errors, text is trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -36,8 +36,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel
-
 from chalicelib import dynamo
 from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS, Identity
 from chalicelib.errors import (
@@ -47,6 +45,7 @@ from chalicelib.errors import (
     PayloadTooLargeError,
 )
 from chalicelib.logs import get_logger
+from chalicelib.models import Model
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -114,7 +113,7 @@ FILE_KINDS: dict[str, FileKind] = {
 # ---------------------------------------------------------------- models
 
 
-class Attachment(BaseModel):
+class Attachment(Model):
     """One attachment, as stored (item `ATTACHMENT#{id}` / `ATTACHMENT` of the tickets table)."""
 
     attachment_id: str
@@ -137,14 +136,14 @@ class Attachment(BaseModel):
         return self.expires_at is None or self.expires_at > int(now.timestamp())
 
 
-class PresignedPost(BaseModel):
+class PresignedPost(Model):
     """Where and how the client POSTs the file: a multipart form with these fields + `file`."""
 
     url: str
     fields: dict[str, str]
 
 
-class UploadGrant(BaseModel):
+class UploadGrant(Model):
     """The answer to a request to upload."""
 
     attachment_id: str
@@ -159,7 +158,7 @@ class UploadGrant(BaseModel):
     client_token: str | None = None
 
 
-class AttachmentStatus(BaseModel):
+class AttachmentStatus(Model):
     """Where an upload stands."""
 
     attachment_id: str
@@ -170,7 +169,7 @@ class AttachmentStatus(BaseModel):
     reason: str | None = None
 
 
-class AttachmentLink(BaseModel):
+class AttachmentLink(Model):
     """An attachment of a ticket with a short-lived download URL."""
 
     attachment_id: str
@@ -628,7 +627,7 @@ def attachment_status(
 # ---------------------------------------------------------------- checking after upload
 
 
-class UploadedObject(BaseModel):
+class UploadedObject(Model):
     """An object an S3 ObjectCreated notification announces."""
 
     bucket: str
@@ -653,25 +652,25 @@ def uploaded_objects(message_body: str) -> list[UploadedObject]:
     ]
 
 
-class _S3Bucket(BaseModel):
+class _S3Bucket(Model):
     name: str
 
 
-class _S3Object(BaseModel):
+class _S3Object(Model):
     key: str
 
 
-class _S3Entity(BaseModel):
+class _S3Entity(Model):
     bucket: _S3Bucket
     object: _S3Object
 
 
-class _S3Record(BaseModel):
+class _S3Record(Model):
     eventName: str  # noqa: N815 - S3's field name
     s3: _S3Entity
 
 
-class S3Notification(BaseModel):
+class S3Notification(Model):
     """The body S3 sends to a queue (only what the checker reads)."""
 
     Records: list[_S3Record] = []  # noqa: N815 - S3's field name

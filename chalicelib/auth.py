@@ -24,10 +24,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from chalicelib.config import get_settings
 from chalicelib.errors import ForbiddenError, UnauthorizedError
+from chalicelib.models import Model
 
 SUPPORT_AGENTS = "support_agents"
 BUSINESS_AGENTS = "business_agents"
@@ -42,7 +43,7 @@ LEEWAY_SECONDS = 5
 SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 
 
-class Identity(BaseModel):
+class Identity(Model):
     """Who is calling, as the verified token says."""
 
     model_config = ConfigDict(frozen=True)

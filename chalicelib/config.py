@@ -13,7 +13,9 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.models import Model
 
 Stage = Literal["local", "test", "dev", "prod"]
 
@@ -33,7 +35,7 @@ def current_stage() -> str:
     return os.environ.get("GUICHET_STAGE", "local")
 
 
-class Settings(BaseModel):
+class Settings(Model):
     """The service's configuration; field aliases are the environment variable names."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")

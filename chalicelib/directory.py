@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.models import Model
 from chalicelib.text import fold
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ SEARCH_WORD_MIN_LENGTH = 3
 BATCH_GET_MAX_KEYS = 100
 
 
-class Organisation(BaseModel):
+class Organisation(Model):
     """A company or public body, identified by its SIRET."""
 
     model_config = ConfigDict(frozen=True)
@@ -47,7 +48,7 @@ class Organisation(BaseModel):
     service_email: str | None = None
 
 
-class User(BaseModel):
+class User(Model):
     """A portal user."""
 
     user_id: str
@@ -61,7 +62,7 @@ class UserWithOrganisations(User):
     organisations: list[Organisation] = []
 
 
-class BusinessObject(BaseModel):
+class BusinessObject(Model):
     """An invoice, statement or refund request, as its emitter sees it."""
 
     number: str

@@ -23,11 +23,12 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from chalicelib.api import RequestModel
 from chalicelib.auth import Identity
 from chalicelib.errors import InvalidFieldsError
+from chalicelib.models import Model
 from chalicelib.ratelimit import RateLimiter
 from chalicelib.routing.catalogue import Catalogue
 from chalicelib.routing.recipients import support_recipient
@@ -53,12 +54,12 @@ LA_POSTE_SIREN = "356000000"
 RATE_WINDOW_SECONDS = 3600
 
 
-class HelpSolution(BaseModel):
+class HelpSolution(Model):
     title: str
     text: str
 
 
-class HelpProblemOut(BaseModel):
+class HelpProblemOut(Model):
     """A problem and the self-help solutions shown before the request form."""
 
     code: str
@@ -83,7 +84,7 @@ class HelpRequest(RequestModel):
     _email = field_validator("email")(valid_email)
 
 
-class HelpRequestAccepted(BaseModel):
+class HelpRequestAccepted(Model):
     reference: str
     message: str
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from chalicelib import dynamo
 from chalicelib.errors import InvalidFieldsError
+from chalicelib.models import Model
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 RETENTION_SECONDS = 24 * 3600
 
 
-class StoredResponse(BaseModel):
+class StoredResponse(Model):
     """The first response to a creating call."""
 
     status: int

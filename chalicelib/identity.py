@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
-
 from chalicelib.auth import Identity, mint_token
 from chalicelib.config import Settings
 from chalicelib.directory import DirectoryRepository, Organisation, Profile
 from chalicelib.errors import InvalidFieldsError, NotFoundError
+from chalicelib.models import Model
 
 LOCAL_TOKEN_LIFETIME_SECONDS = 12 * 3600
 
 
-class OrganisationOut(BaseModel):
+class OrganisationOut(Model):
     id: str
     designation: str
     siret: str
     kind: str
 
 
-class Me(BaseModel):
+class Me(Model):
     """The caller, and what the ticket form pre-fills (emitter choices, contact e-mail)."""
 
     user_id: str

@@ -11,10 +11,11 @@ import base64
 import json
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api import RequestModel
 from chalicelib.errors import InvalidFieldsError
+from chalicelib.models import Model
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 20
@@ -28,7 +29,7 @@ class PageQuery(RequestModel):
     cursor: str | None = Field(None, max_length=2048)
 
 
-class Page(BaseModel, Generic[T]):
+class Page(Model, Generic[T]):
     """One page of a listing."""
 
     items: list[T]

@@ -26,8 +26,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
-
+from chalicelib.models import Model
 from chalicelib.routing.catalogue import RecipientType
 
 TicketStatus = Literal["submitted", "in_progress", "waiting_for_user", "resolved", "closed"]
@@ -54,7 +53,7 @@ Channel = Literal["portal", "help_request"]
 CONSUMER_ATTRIBUTES = frozenset({"delivered_seq", "notified_seq"})
 
 
-class Actor(BaseModel):
+class Actor(Model):
     """Who did something: a user, or the service itself."""
 
     user_id: str | None = None
@@ -65,7 +64,7 @@ class Actor(BaseModel):
 SYSTEM = Actor(name="Guichet", role="system")
 
 
-class Recipient(BaseModel):
+class Recipient(Model):
     """Who handles a ticket: the tool support, or a public body's business service."""
 
     type: RecipientType
@@ -73,12 +72,12 @@ class Recipient(BaseModel):
     designation: str
 
 
-class EmitterOrganisation(BaseModel):
+class EmitterOrganisation(Model):
     id: str
     designation: str
 
 
-class EmitterNotice(BaseModel):
+class EmitterNotice(Model):
     """An e-mail the stream dispatcher sends the emitter about an event (a reply)."""
 
     to: str
@@ -86,7 +85,7 @@ class EmitterNotice(BaseModel):
     title: str
 
 
-class TicketRecord(BaseModel):
+class TicketRecord(Model):
     """A ticket, as stored."""
 
     ticket_id: str
@@ -114,7 +113,7 @@ class TicketRecord(BaseModel):
     notified_seq: int = 0
 
 
-class TicketEvent(BaseModel):
+class TicketEvent(Model):
     """One entry of a ticket's history."""
 
     event_id: str

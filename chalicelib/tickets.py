@@ -37,6 +37,7 @@ from chalicelib.auth import Identity
 from chalicelib.config import Settings
 from chalicelib.errors import ConflictError, InvalidFieldsError, NotFoundError
 from chalicelib.idempotency import IdempotencyStore, StoredResponse, request_hash
+from chalicelib.models import Model
 from chalicelib.pagination import Page, PageQuery
 from chalicelib.routing.catalogue import Catalogue
 from chalicelib.routing.recipients import DirectoryFacts, check_object_number, recipient_for
@@ -115,13 +116,13 @@ class TicketListQuery(PageQuery):
 # Responses
 
 
-class RecipientOut(BaseModel):
+class RecipientOut(Model):
     type: str
     organisation_id: str | None = None
     designation: str
 
 
-class SubmittedTicket(BaseModel):
+class SubmittedTicket(Model):
     """The answer to a submission (also replayed for a retried Idempotency-Key)."""
 
     ticket_id: str
@@ -131,7 +132,7 @@ class SubmittedTicket(BaseModel):
     message: str
 
 
-class TicketSummary(BaseModel):
+class TicketSummary(Model):
     ticket_id: str
     reference: str
     title: str
@@ -144,7 +145,7 @@ class TicketSummary(BaseModel):
     updated_at: datetime
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(Model):
     """A change of the ticket, with who and when."""
 
     event: EventKind
@@ -155,14 +156,14 @@ class HistoryEntry(BaseModel):
     recipient: RecipientOut | None = None
 
 
-class CommentOut(BaseModel):
+class CommentOut(Model):
     event: EventKind
     at: datetime
     by: Actor
     text: str
 
 
-class TicketView(BaseModel):
+class TicketView(Model):
     """A ticket with its history and comments."""
 
     ticket_id: str
@@ -189,7 +190,7 @@ class TicketView(BaseModel):
     attachments: list[dict[str, Any]] = []
 
 
-class TicketChange(BaseModel):
+class TicketChange(Model):
     """The answer to a change: the ticket's new state and the history entry it added."""
 
     ticket_id: str
@@ -198,7 +199,7 @@ class TicketChange(BaseModel):
     entry: HistoryEntry
 
 
-class TicketDigest(BaseModel):
+class TicketDigest(Model):
     """What the assistant says about a ticket."""
 
     reference: str

@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from chalicelib.assistant.store import OrganisationRef
 from chalicelib.directory import BusinessObject
+from chalicelib.models import Model
 
 if TYPE_CHECKING:
     from chalicelib.ticket_store import TicketStore
@@ -38,7 +39,7 @@ OBJECT_KIND_LABELS = {
 }
 
 
-class TicketSummary(BaseModel):
+class TicketSummary(Model):
     """A ticket as the assistant lists it."""
 
     model_config = ConfigDict(frozen=True)

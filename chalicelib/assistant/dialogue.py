@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel
-
 from chalicelib.assistant.context import (
     LATEST_TICKETS,
     TicketLookup,
@@ -62,6 +60,7 @@ from chalicelib.assistant.store import (
 from chalicelib.auth import Identity
 from chalicelib.directory import DirectoryRepository
 from chalicelib.errors import ConflictError, InvalidFieldsError, NotFoundError
+from chalicelib.models import Model
 from chalicelib.text import fold
 
 ANONYMOUS = "anonyme"
@@ -141,24 +140,24 @@ class AssistantAdapters:
     hours: LiveChatHours
 
 
-class MessageOut(BaseModel):
+class MessageOut(Model):
     message_id: str
     author: Literal["user", "assistant"]
     text: str
 
 
-class ConversationStarted(BaseModel):
+class ConversationStarted(Model):
     conversation_id: str
     messages: list[MessageOut]
     suggestions: list[str]
 
 
-class LiveChatStatus(BaseModel):
+class LiveChatStatus(Model):
     open: bool
     next_opening: datetime | None
 
 
-class Escalation(BaseModel):
+class Escalation(Model):
     """A person offered: the LiveChat when it is open, a ticket always."""
 
     reason: EscalationReason
@@ -168,7 +167,7 @@ class Escalation(BaseModel):
     ticket_draft: str
 
 
-class AssistantReply(BaseModel):
+class AssistantReply(Model):
     message_id: str
     text: str
     topic: str | None
@@ -177,7 +176,7 @@ class AssistantReply(BaseModel):
     escalation: Escalation | None
 
 
-class RatingResult(BaseModel):
+class RatingResult(Model):
     message_id: str
     value: RatingValue
     # What the assistant says back (a thumbs down: an apology and the person offered).
@@ -185,13 +184,13 @@ class RatingResult(BaseModel):
     escalation: Escalation | None
 
 
-class Transcript(BaseModel):
+class Transcript(Model):
     conversation_id: str
     created_at: datetime
     messages: list[TranscriptEntry]
 
 
-class TicketDraft(BaseModel):
+class TicketDraft(Model):
     """A ticket pre-filled from a conversation, for the ticket form."""
 
     category: str
@@ -205,7 +204,7 @@ class TopicInsight(TopicRatings):
     title: str
 
 
-class Insights(BaseModel):
+class Insights(Model):
     start: date
     end: date
     not_understood: list[QuestionCount]

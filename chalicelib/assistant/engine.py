@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from chalicelib.assistant.knowledge import KnowledgeBase, load_knowledge_base
 from chalicelib.assistant.text import (
@@ -34,6 +34,7 @@ from chalicelib.assistant.text import (
     stem,
     words,
 )
+from chalicelib.models import Model
 
 # BM25 parameters: documents are one-sentence examples, so length normalisation is mild.
 K1 = 1.2
@@ -102,7 +103,7 @@ _ABOUT_THE_SERVICE = re.compile(
 )
 
 
-class Candidate(BaseModel):
+class Candidate(Model):
     """A topic the question might be about, with its score."""
 
     model_config = ConfigDict(frozen=True)
@@ -111,7 +112,7 @@ class Candidate(BaseModel):
     score: float
 
 
-class Understanding(BaseModel):
+class Understanding(Model):
     """What the engine made of a question."""
 
     model_config = ConfigDict(frozen=True)

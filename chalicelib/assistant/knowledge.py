@@ -6,8 +6,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.models import Model
 
 Profile = Literal["fournisseur", "structure_publique", "anonyme"]
 
@@ -16,7 +17,7 @@ KNOWLEDGE_BASE_PATH = (
 )
 
 
-class TicketHint(BaseModel):
+class TicketHint(Model):
     """Category and sub-category (codes of the ticket catalogue) to pre-fill a ticket."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -25,7 +26,7 @@ class TicketHint(BaseModel):
     subcategory: str = Field(pattern=r"^[SM]\d{2}$")
 
 
-class Topic(BaseModel):
+class Topic(Model):
     """One knowledge-base entry: how to recognise a question, and what to answer."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -52,7 +53,7 @@ class Topic(BaseModel):
         return examples
 
 
-class KnowledgeBase(BaseModel):
+class KnowledgeBase(Model):
     """All topics, with referential integrity checked (unique ids, related ids exist)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -93,6 +94,8 @@ class KnowledgeBase(BaseModel):
 
 def parse_knowledge_base(text: str) -> KnowledgeBase:
     """Validate a knowledge base given as YAML text."""
+    import yaml
+
     return KnowledgeBase.model_validate(yaml.safe_load(text))
 
 

@@ -19,10 +19,11 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib import dynamo
 from chalicelib.errors import ConflictError
+from chalicelib.models import Model
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -39,7 +40,7 @@ EscalationReason = Literal["not_understood", "negative_rating", "asked"]
 Pending = Literal["invoice_number"]
 
 
-class OrganisationRef(BaseModel):
+class OrganisationRef(Model):
     """An organisation of the owner, as the conversation remembers it."""
 
     model_config = ConfigDict(frozen=True)
@@ -48,7 +49,7 @@ class OrganisationRef(BaseModel):
     designation: str
 
 
-class StoredMessage(BaseModel):
+class StoredMessage(Model):
     """One turn of a conversation."""
 
     message_id: str
@@ -61,7 +62,7 @@ class StoredMessage(BaseModel):
     escalation: EscalationReason | None = None
 
 
-class Conversation(BaseModel):
+class Conversation(Model):
     """A conversation with ClaudIA, and what the dialogue remembers between turns."""
 
     conversation_id: str
@@ -92,7 +93,7 @@ class Conversation(BaseModel):
         return f"m{len(self.messages) + 1}"
 
 
-class TranscriptEntry(BaseModel):
+class TranscriptEntry(Model):
     """A turn as someone reading the conversation sees it (the LiveChat advisor, the user)."""
 
     model_config = ConfigDict(frozen=True)
@@ -106,18 +107,18 @@ class TranscriptEntry(BaseModel):
     rating: RatingValue | None = None
 
 
-class QuestionCount(BaseModel):
+class QuestionCount(Model):
     question: str
     count: int
 
 
-class TopicRatings(BaseModel):
+class TopicRatings(Model):
     topic: str
     up: int = 0
     down: int = 0
 
 
-class InsightCounter(BaseModel):
+class InsightCounter(Model):
     """A counter to bump together with a conversation write."""
 
     model_config = ConfigDict(frozen=True)

@@ -17,8 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-
-import snowballstemmer
+from typing import Any
 
 # Apostrophes of every kind users type, normalised to the ASCII one first.
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
@@ -272,7 +271,11 @@ def snowball_stem(word: str) -> str:
 
 
 @cache
-def _stemmer() -> snowballstemmer.stemmer:
+def _stemmer() -> Any:
+    # Imported on first use: the package loads every language (~150 ms), and the
+    # precomputed stem table answers most words without it.
+    import snowballstemmer
+
     return snowballstemmer.stemmer("french")
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from chalicelib import attachments, clock
 from chalicelib.api import Api, Call, RequestModel
 from chalicelib.config import current_stage, resource_name
+from chalicelib.models import Model
 from chalicelib.ratelimit import get_rate_limiter
 
 blueprint = Blueprint(__name__)
@@ -74,7 +75,7 @@ def attachment_status(call: Call, attachment_id: str) -> attachments.AttachmentS
     )
 
 
-class CheckedUpload(BaseModel):
+class CheckedUpload(Model):
     attachment_id: str | None
     status: str | None
 

@@ -6,18 +6,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib import identity
 from chalicelib.api import Api, Call, RequestModel
 from chalicelib.config import get_settings
 from chalicelib.directory import Organisation, get_directory
+from chalicelib.models import Model
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "identity")
 
 
-class Health(BaseModel):
+class Health(Model):
     status: str
 
 
@@ -25,7 +26,7 @@ class LocalTokenRequest(RequestModel):
     user: str = Field(min_length=1, max_length=64)
 
 
-class LocalToken(BaseModel):
+class LocalToken(Model):
     token: str
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Rate, Response
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator
 
 from chalicelib import clock
 from chalicelib.api import Api, Call, Reply, RequestModel
@@ -31,6 +31,7 @@ from chalicelib.livechat.availability import (
 from chalicelib.livechat.calendar import DayRule, WorkingCalendar
 from chalicelib.livechat.models import ChatMessage, categories
 from chalicelib.livechat.store import LiveChatStore, get_store
+from chalicelib.models import Model
 from chalicelib.pagination import PageQuery
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class AfterQuery(RequestModel):
     after: int = Field(0, ge=0)
 
 
-class CategoryOut(BaseModel):
+class CategoryOut(Model):
     code: str
     label: str
 
@@ -73,7 +74,7 @@ class DayRulesBody(RequestModel):
         return sorted(days, key=lambda day: day.date)
 
 
-class DayRulesOut(BaseModel):
+class DayRulesOut(Model):
     days: list[DayRule]
     updated_at: datetime | None = None
     updated_by: str | None = None

@@ -22,9 +22,8 @@ import time as monotonic_time
 from datetime import datetime, time
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
 from chalicelib.livechat.calendar import OpeningRules, Transition, WorkingCalendar
+from chalicelib.models import Model
 
 if TYPE_CHECKING:
     from chalicelib.config import Settings
@@ -35,7 +34,7 @@ CALENDAR_CACHE_SECONDS = 60.0
 _calendars: dict[tuple[str, OpeningRules], tuple[float, WorkingCalendar]] = {}
 
 
-class Availability(BaseModel):
+class Availability(Model):
     """Whether the LiveChat is open at an instant, and the hours around it."""
 
     open: bool
@@ -46,7 +45,7 @@ class Availability(BaseModel):
     hours: str
 
 
-class OpeningCheck(BaseModel):
+class OpeningCheck(Model):
     """What one run of the scheduled check did."""
 
     checked_at: datetime

@@ -28,7 +28,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import ConfigDict, model_validator
+
+from chalicelib.models import Model
 
 SEARCH_DAYS = 400
 WEEKEND = (5, 6)
@@ -36,7 +38,7 @@ Transition = Literal["opened", "closed"]
 Period = tuple[datetime, datetime]
 
 
-class DayRule(BaseModel):
+class DayRule(Model):
     """A support agents' exception for one date: closed, or open with other hours."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -57,7 +59,7 @@ class DayRule(BaseModel):
         return self
 
 
-class OpeningRules(BaseModel):
+class OpeningRules(Model):
     """The ordinary week: hours, zone and which public holidays apply."""
 
     model_config = ConfigDict(frozen=True)

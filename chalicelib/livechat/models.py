@@ -7,7 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from chalicelib.models import Model
 
 SessionStatus = Literal["waiting", "active", "closed"]
 Author = Literal["user", "advisor", "system"]
@@ -15,7 +17,7 @@ OPEN_STATUSES: tuple[SessionStatus, ...] = ("waiting", "active")
 CATEGORIES_FILE = Path(__file__).resolve().parent.parent / "data" / "livechat.yaml"
 
 
-class Category(BaseModel):
+class Category(Model):
     """A LiveChat category, and the ticket it becomes when nobody could answer."""
 
     model_config = ConfigDict(frozen=True)
@@ -39,14 +41,14 @@ def category(code: str) -> Category | None:
     return next((item for item in categories() if item.code == code), None)
 
 
-class TranscriptLine(BaseModel):
+class TranscriptLine(Model):
     """One message of the assistant conversation a chat comes from."""
 
     author: Literal["user", "assistant"]
     text: str
 
 
-class TicketDraft(BaseModel):
+class TicketDraft(Model):
     """A pre-filled ticket offered when the LiveChat closed before an advisor answered."""
 
     category: str
@@ -55,7 +57,7 @@ class TicketDraft(BaseModel):
     description: str
 
 
-class ChatMessage(BaseModel):
+class ChatMessage(Model):
     """One message of a chat; `seq` orders them and is the polling cursor."""
 
     seq: int
@@ -67,7 +69,7 @@ class ChatMessage(BaseModel):
     ticket_draft: TicketDraft | None = None
 
 
-class Rating(BaseModel):
+class Rating(Model):
     """The user's stars for a closed chat."""
 
     stars: int = Field(ge=1, le=5)
@@ -75,7 +77,7 @@ class Rating(BaseModel):
     rated_at: datetime
 
 
-class ChatSession(BaseModel):
+class ChatSession(Model):
     """A chat between a user (possibly not logged in) and an advisor."""
 
     session_id: str
@@ -103,7 +105,7 @@ class ChatSession(BaseModel):
     rating: Rating | None = None
 
 
-class RatingRecord(BaseModel):
+class RatingRecord(Model):
     """A rating as support agents list it."""
 
     session_id: str
@@ -115,7 +117,7 @@ class RatingRecord(BaseModel):
     rated_at: datetime
 
 
-class RatingStat(BaseModel):
+class RatingStat(Model):
     """Count and average of the ratings of one category or advisor."""
 
     key: str
@@ -123,7 +125,7 @@ class RatingStat(BaseModel):
     average: float
 
 
-class Connection(BaseModel):
+class Connection(Model):
     """A WebSocket connection, who opened it and the chat it follows."""
 
     connection_id: str

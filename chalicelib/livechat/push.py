@@ -19,11 +19,12 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from chalicelib.auth import Identity
 from chalicelib.errors import GuichetError, InvalidFieldsError, NotFoundError
 from chalicelib.livechat.models import ChatMessage, ChatSession, Connection
+from chalicelib.models import Model
 
 if TYPE_CHECKING:
     from chalicelib.livechat.store import LiveChatStore
@@ -93,7 +94,7 @@ def get_push(store: LiveChatStore) -> Push:
     return WebSocketPush(_management_client(aws.session(), endpoint), store)
 
 
-class SubscribeRequest(BaseModel):
+class SubscribeRequest(Model):
     """A client's frame: follow one chat."""
 
     action: Literal["subscribe"]

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib.api import RequestModel
 from chalicelib.auth import SUPPORT_AGENTS, Identity
@@ -53,6 +53,7 @@ from chalicelib.livechat.models import (
     category,
 )
 from chalicelib.livechat.store import ConcurrentChangeError, LiveChatStore, advisor_keys
+from chalicelib.models import Model
 
 if TYPE_CHECKING:
     from chalicelib.idempotency import IdempotencyStore
@@ -87,7 +88,7 @@ class RatingRequest(RequestModel):
     comment: str | None = Field(None, max_length=2000)
 
 
-class SessionCreated(BaseModel):
+class SessionCreated(Model):
     session_id: str
     status: SessionStatus
     position: int | None
@@ -96,7 +97,7 @@ class SessionCreated(BaseModel):
     session_token: str | None = None
 
 
-class SessionView(BaseModel):
+class SessionView(Model):
     """A chat as its participants see it (the transcript is there for the advisor)."""
 
     session_id: str
@@ -117,7 +118,7 @@ class SessionView(BaseModel):
     rating: Rating | None
 
 
-class MessagesPage(BaseModel):
+class MessagesPage(Model):
     """Messages after a cursor; poll again with `?after=<next_after>`."""
 
     status: SessionStatus
@@ -125,7 +126,7 @@ class MessagesPage(BaseModel):
     next_after: int
 
 
-class QueueEntry(BaseModel):
+class QueueEntry(Model):
     session_id: str
     category: str
     created_at: datetime
@@ -136,13 +137,13 @@ class QueueEntry(BaseModel):
     advisor_name: str | None = None
 
 
-class QueueGroup(BaseModel):
+class QueueGroup(Model):
     code: str
     label: str
     sessions: list[QueueEntry]
 
 
-class RatingsReport(BaseModel):
+class RatingsReport(Model):
     items: list[RatingRecord]
     next_cursor: str | None
     by_category: list[RatingStat]

@@ -13,17 +13,18 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from chalicelib.directory import ObjectKind
 from chalicelib.errors import InvalidFieldsError
+from chalicelib.models import Model
 
 RecipientType = Literal["support", "business"]
 ObjectNumberRule = Literal["required", "optional", "none"]
 CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "catalogue.yaml"
 
 
-class Subcategory(BaseModel):
+class Subcategory(Model):
     """A sub-category, as the form offers it."""
 
     model_config = ConfigDict(frozen=True)
@@ -35,7 +36,7 @@ class Subcategory(BaseModel):
     connected_only: bool
 
 
-class Category(BaseModel):
+class Category(Model):
     model_config = ConfigDict(frozen=True)
 
     code: str
@@ -45,7 +46,7 @@ class Category(BaseModel):
     object_kind: ObjectKind | None = None
 
 
-class HelpProblem(BaseModel):
+class HelpProblem(Model):
     """A problem a person who cannot log in picks first (non-connected mode)."""
 
     model_config = ConfigDict(frozen=True)
@@ -55,7 +56,7 @@ class HelpProblem(BaseModel):
     subcategory: str
 
 
-class Catalogue(BaseModel):
+class Catalogue(Model):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     categories: tuple[Category, ...]
@@ -86,7 +87,7 @@ class Catalogue(BaseModel):
         return next((p for p in self.help_problems if p.code == code), None)
 
 
-class SubcategoryOut(BaseModel):
+class SubcategoryOut(Model):
     code: str
     label: str
     recipient: RecipientType
@@ -94,7 +95,7 @@ class SubcategoryOut(BaseModel):
     connected_only: bool
 
 
-class CategoryOut(BaseModel):
+class CategoryOut(Model):
     """A category as `GET /tickets/catalogue` publishes it."""
 
     code: str

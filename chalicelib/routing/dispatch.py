@@ -24,11 +24,12 @@ import os
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from chalicelib import dynamo
 from chalicelib.config import Settings, current_stage, resource_name
 from chalicelib.logs import get_logger
+from chalicelib.models import Model
 from chalicelib.routing.catalogue import RecipientType
 from chalicelib.routing.mail import Mailer
 from chalicelib.ticket_records import Recipient, TicketEvent, TicketRecord, strip_keys
@@ -47,7 +48,7 @@ def tickets_stream_arn(stage: str | None = None) -> str:
     return f"arn:aws:dynamodb:{region}:{account}:table/{table}/stream/latest"
 
 
-class TicketDispatch(BaseModel):
+class TicketDispatch(Model):
     """The message a recipient queue carries (validated again on receipt)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -73,7 +74,7 @@ class TicketQueues:
         )
 
 
-class StreamRecord(BaseModel):
+class StreamRecord(Model):
     """The part of a DynamoDB stream record the dispatcher reads."""
 
     event_name: Literal["INSERT", "MODIFY", "REMOVE"]

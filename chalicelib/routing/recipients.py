@@ -12,18 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from chalicelib.config import Settings
 from chalicelib.directory import BusinessObject, Organisation, User
 from chalicelib.errors import FieldError, ForbiddenError, InvalidFieldsError
+from chalicelib.models import Model
 from chalicelib.routing.catalogue import Category, Subcategory
 from chalicelib.ticket_records import Recipient
 
 BATCH_GET_ATTEMPTS = 3
 
 
-class SubmissionFacts(BaseModel):
+class SubmissionFacts(Model):
     """What the directory says about one submission."""
 
     user: User | None = None
