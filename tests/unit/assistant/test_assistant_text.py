@@ -57,3 +57,23 @@ def test_spelling_index_corrects_within_the_length_bound_only() -> None:
     assert index.correct("factue") == "facture"
     assert index.correct("fac") is None
     assert index.correct("voiture") is None
+
+
+def test_stemming_an_unknown_word_loads_only_the_french_stemmer() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from chalicelib.assistant.text import snowball_stem\n"
+        "print(snowball_stem('réinitialisations'))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('snowballstemmer.'))[:5])\n"
+        "import snowballstemmer\n"
+        "print(snowballstemmer.stemmer('french').stemWord('factures'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    stem, modules, full_import = result.stdout.split("\n")[:3]
+    assert stem == "reinitialis"
+    assert "english_stemmer" not in modules and "french_stemmer" in modules
+    assert full_import == "factur"
