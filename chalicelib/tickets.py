@@ -5,7 +5,8 @@ chalicelib/routing/dispatch.py for routing):
 - Submitting costs at most 4 AWS calls: the idempotency GetItem (only with an
   `Idempotency-Key`), one BatchGetItem on the directory (profile, membership,
   object, named recipient), the reference counter's UpdateItem, and one
-  TransactWriteItems (ticket + first history event + idempotency record).
+  TransactWriteItems (ticket + first history event + idempotency record +
+  attachment claims); with attachments, one more BatchGetItem to check them.
 - Submitting never calls SQS. The ticket write is the source of truth; the
   tickets table's stream feeds the dispatcher that sends it to its queue, so
   an SQS failure cannot lose an acknowledged ticket (outbox by stream).
