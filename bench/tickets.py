@@ -1,10 +1,11 @@
 """Benchmark of the ticket routes: AWS calls and median in-process latency against moto.
 
 Run from the repository root: `python bench/tickets.py`. Prints one JSON line:
-per action (submit, list, get, desk_list, reply) the AWS calls of one request
-(the most seen), its Scans, and the median latency through the Chalice test
-client (token verification and validation included). Targets: submit <= 4
-calls, list = 1 Query, get <= 2 calls, 0 Scans.
+per action (submit, list, get, desk_list, reply, and submit / get / comment
+with one attachment) the AWS calls of one request (the most seen), its Scans,
+and the median latency through the Chalice test client (token verification and
+validation included). Targets: submit <= 4 calls (one more BatchGetItem with
+attachments), list = 1 Query, get <= 2 calls, 0 Scans.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 ITERATIONS = 15
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
 REGION = "eu-west-3"
 
 
@@ -79,6 +81,29 @@ class Measure:
                 "median_ms": round(statistics.median(self.latencies[action]), 2),
             }
         return result
+
+
+def _ready_attachment(owner: str) -> str:
+    """An attachment uploaded and checked, through the services (not measured)."""
+    from chalicelib import attachments, aws, clock
+    from chalicelib.ratelimit import get_rate_limiter
+
+    repo, store = attachments.get_attachment_repository(), attachments.get_upload_store()
+    grant = attachments.request_upload(
+        repo,
+        store,
+        get_rate_limiter(),
+        attachments.Uploader(owner),
+        filename="capture.png",
+        content_type="image/png",
+        size=len(PNG),
+        client_address="192.0.2.1",
+        now=clock.now(),
+    )
+    key = grant.upload.fields["key"]
+    aws.s3().put_object(Bucket=store.bucket, Key=key, Body=PNG, ContentType="image/png")
+    attachments.check_upload(repo, store, key, clock.now())
+    return grant.attachment_id
 
 
 def main() -> None:
@@ -151,6 +176,27 @@ def main() -> None:
                 reply = json.dumps({"text": "Merci de joindre le bon.", "status": "resolved"})
                 path = f"/desk/tickets/{ticket}/reply"
                 measure.run("reply", 200, http.post, path, headers=marc, body=reply)
+
+                first, second = _ready_attachment("alice"), _ready_attachment("alice")
+                with_attachment = {**body, "attachment_ids": [first]}
+                created = measure.run(
+                    "submit_with_attachment",
+                    201,
+                    http.post,
+                    "/tickets",
+                    headers={**alice, "Idempotency-Key": f"bench-attachment-{n}"},
+                    body=json.dumps(with_attachment),
+                )
+                ticket = created["ticket_id"]
+                path = f"/tickets/{ticket}"
+                measure.run("get_with_attachment", 200, http.get, path, headers=alice)
+                # A business agent: plus the memberships Query that decides what they see.
+                measure.run("agent_get_with_attachment", 200, http.get, path, headers=marc)
+                comment = json.dumps({"text": "Le bon de commande.", "attachment_ids": [second]})
+                path = f"/tickets/{ticket}/comments"
+                measure.run(
+                    "comment_with_attachment", 201, http.post, path, headers=alice, body=comment
+                )
         print(
             json.dumps(
                 {"bench": "tickets", "iterations": ITERATIONS, "actions": measure.summary()},

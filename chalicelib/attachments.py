@@ -68,6 +68,9 @@ HEAD_BYTES = 4096
 TEXT_CHUNK_BYTES = 64 * 1024
 ANONYMOUS_UPLOADS_PER_HOUR = 30
 HELP_OWNER_PREFIX = "help:"
+# Uploads without an account: the client token comes back in this header (lower-cased,
+# as chalicelib.api hands headers over) on later uploads and on the help request.
+UPLOAD_TOKEN_HEADER = "x-upload-token"
 UPLOAD_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 USER_SEGMENT_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{1,128}$")
 STATUS_TAG = "status"

@@ -46,7 +46,7 @@ from chalicelib.tickets import (
     apply_change,
     not_found,
     summary,
-    view,
+    ticket_view,
 )
 
 REPLYABLE: frozenset[TicketStatus] = frozenset({"in_progress"})
@@ -140,12 +140,15 @@ def list_desk(ctx: TicketContext, caller: Identity, query: DeskQuery) -> Page[Ti
     return Page[TicketSummary](items=[summary(t) for t in page.items], next_cursor=page.next_cursor)
 
 
-def get_desk_ticket(ctx: TicketContext, caller: Identity, ticket_id: str) -> TicketView:
+def get_desk_ticket(
+    ctx: TicketContext, caller: Identity, ticket_id: str, now: datetime
+) -> TicketView:
+    """A ticket of the agent's desk with its history and attachments (download URLs)."""
     scope = AgentScope(caller, ctx)
     found = ctx.store.get_with_history(ticket_id)
     if found is None or not scope.can_see(found[0]):
         raise not_found()
-    return view(ctx.catalogue, *found)
+    return ticket_view(ctx, *found, now)
 
 
 def assign_ticket(

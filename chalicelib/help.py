@@ -15,6 +15,12 @@ shares one address), counted in the rate-limits table (one UpdateItem each,
 TTL cleans up). Only requests that passed every check
 count, so a person correcting a typo is not locked out; a replayed
 Idempotency-Key costs nothing and counts nothing.
+
+Attachments without an account: each upload returned a client token, sent
+back as `X-Upload-Token` with the next uploads and with the help request; the
+uploads belong to that token (`attachments.help_owner`), so only its holder
+can put them on a request. A signed-in person's uploads are theirs, as for a
+ticket. Attachment ids without a way to tell whose they are: 422.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 
 from chalicelib.api import RequestModel
+from chalicelib.attachments import UPLOAD_TOKEN_PATTERN, help_owner
 from chalicelib.auth import Identity
 from chalicelib.errors import InvalidFieldsError
 from chalicelib.models import Model
@@ -38,6 +45,7 @@ from chalicelib.tickets import (
     TicketContext,
     check_attachments,
     claim,
+    claimed_ids,
     new_ticket_id,
     next_reference,
     record_new_ticket,
@@ -145,8 +153,16 @@ def check_help_request(catalogue: Catalogue, request: HelpRequest) -> str | None
         raise InvalidFieldsError.single(
             "email_confirmation", "Les deux adresses e-mail ne correspondent pas."
         )
-    check_attachments(request.attachment_ids)
     return checked_siret(request.siret)
+
+
+def attachment_owner(caller: Identity | None, upload_token: str | None) -> str | None:
+    """Whose uploads a help request may carry: as `attachments.uploader_for` made them."""
+    if caller is not None:
+        return caller.user_id
+    if upload_token and UPLOAD_TOKEN_PATTERN.match(upload_token):
+        return help_owner(upload_token)
+    return None
 
 
 def submit_help_request(
@@ -157,14 +173,19 @@ def submit_help_request(
     client_ip: str,
     idempotency_key: str | None,
     now: datetime,
+    upload_token: str | None = None,
 ) -> HelpRequestAccepted:
-    """Check, rate-limit and store a help request for the tool support."""
+    """Check, rate-limit and store a help request for the tool support, with its attachments."""
     email = fold(request.email)
     idem = claim("help_request", email, idempotency_key, request)
     first = replayed(ctx.idempotency, idem, now)
     if first is not None:
         return HelpRequestAccepted.model_validate(first)
     siret = check_help_request(ctx.catalogue, request)
+    ticket_id = new_ticket_id()
+    attachments = check_attachments(
+        ctx, attachment_owner(caller, upload_token), request.attachment_ids, ticket_id, now
+    )
     settings = ctx.settings
     limiter.hit(
         "help-address",
@@ -181,7 +202,7 @@ def submit_help_request(
         now=now,
     )
     ticket = TicketRecord(
-        ticket_id=new_ticket_id(),
+        ticket_id=ticket_id,
         reference=next_reference(ctx.store, now),
         channel="help_request",
         status="submitted",
@@ -195,8 +216,12 @@ def submit_help_request(
         description=request.description,
         contact_email=request.email,
         recipient=support_recipient(ctx.settings),
+        attachment_ids=claimed_ids(attachments),
+        attachment_bytes=attachments.total_bytes if attachments else 0,
         created_at=now,
         updated_at=now,
     )
     response = HelpRequestAccepted(reference=ticket.reference, message=HELP_CONFIRMATION)
-    return HelpRequestAccepted.model_validate(record_new_ticket(ctx, ticket, response, idem, now))
+    return HelpRequestAccepted.model_validate(
+        record_new_ticket(ctx, ticket, response, idem, now, attachments)
+    )

@@ -104,7 +104,11 @@ class TicketRecord(Model):
     contact_email: str
     recipient: Recipient
     assignee: Actor | None = None
+    # Every attachment the ticket carries (submission and comments), in order,
+    # and their bytes: the 5 / 20 MB limits are checked against these, under
+    # the ticket's version condition, so concurrent comments cannot pass them.
     attachment_ids: list[str] = []
+    attachment_bytes: int = 0
     created_at: datetime
     updated_at: datetime
     version: int = 1
@@ -126,6 +130,8 @@ class TicketEvent(Model):
     text: str | None = None
     recipient: Recipient | None = None
     notice: EmitterNotice | None = None
+    # The attachments this event brought (a submission or a comment).
+    attachment_ids: list[str] = []
 
 
 def sort_instant(instant: datetime) -> str:

@@ -1,11 +1,12 @@
 """The tickets table adapter: the only code that talks to DynamoDB about tickets.
 
 Creating a ticket and changing its status are transactions (the ticket and its
-history event, plus the idempotency record on creation), so a history never
-misses a change and a retry never creates twice. A status change is an
-UpdateItem of the attributes that changed, conditioned on the version read
-(optimistic locking: a concurrent change is a 409), and never touches the
-attributes the queue consumer owns (`delivered_seq`, `notified_seq`).
+history event, plus the idempotency record on creation and the claims of the
+attachments it brings), so a history never misses a change, a retry never
+creates twice, and an attachment is on a ticket exactly when the ticket says so.
+A status change is an UpdateItem of the attributes that changed, conditioned on
+the version read (optimistic locking: a concurrent change is a 409), and never
+touches the attributes the queue consumer owns (`delivered_seq`, `notified_seq`).
 """
 
 from __future__ import annotations
@@ -77,14 +78,23 @@ class TicketStore:
         ]
         self._transact(items)
 
-    def change(self, before: TicketRecord, after: TicketRecord, event: TicketEvent) -> None:
+    def change(
+        self,
+        before: TicketRecord,
+        after: TicketRecord,
+        event: TicketEvent,
+        extra: Sequence[dict[str, Any]] = (),
+    ) -> None:
         """Store `after` over `before` (read at `before.version`) with its history event.
 
-        Raises ConflictError when the ticket changed since it was read.
+        `extra` transaction items (attachment claims) follow, from index 2.
+        Raises ConflictError when the ticket changed since it was read, and
+        TransactionConflict when only an `extra` item failed.
         """
         update = self._update_spec(before, after)
+        items = [{"Update": update}, dynamo.put(self.table_name, event_item(event)), *extra]
         try:
-            self._transact([{"Update": update}, dynamo.put(self.table_name, event_item(event))])
+            self._transact(items)
         except TransactionConflict as conflict:
             if conflict.codes and conflict.codes[0] == "ConditionalCheckFailed":
                 raise ConflictError(

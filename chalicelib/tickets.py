@@ -5,7 +5,8 @@ chalicelib/routing/dispatch.py for routing):
 - Submitting costs at most 4 AWS calls: the idempotency GetItem (only with an
   `Idempotency-Key`), one BatchGetItem on the directory (profile, membership,
   object, named recipient), the reference counter's UpdateItem, and one
-  TransactWriteItems (ticket + first history event + idempotency record).
+  TransactWriteItems (ticket + first history event + idempotency record +
+  attachment claims); with attachments, one more BatchGetItem to check them.
 - Submitting never calls SQS. The ticket write is the source of truth; the
   tickets table's stream feeds the dispatcher that sends it to its queue, so
   an SQS failure cannot lose an acknowledged ticket (outbox by stream).
@@ -17,15 +18,26 @@ chalicelib/routing/dispatch.py for routing):
   someone holds it, submitted otherwise); the emitter closes at any time.
   Anything else is a 409. Every change is one history event (who, when).
 - Another user's ticket is a 404, never a 403: existence is not disclosed.
-- Attachments come later (another issue): `check_attachments` is the seam; it
-  refuses every id for now.
+  `GET /tickets/{id}` is for whoever may see the ticket: its emitter, and the
+  agents it is addressed to (support_agents for support tickets, business_agents
+  of the recipient organisation), the same rule as the desk's and as
+  `attachments.may_download`.
+- Attachments (chalicelib/attachments.py) are claimed in the same transaction
+  as the ticket or comment that brings them: one BatchGetItem validates them
+  (the caller's, `ready`, on no other ticket, cited once, 5 / 20 MB per ticket
+  with what it already has), and each claim re-checks that as a condition, so
+  a race is a cancelled transaction and a 422 naming the id. The ticket keeps
+  their ids and total bytes; reading it fetches them by key (BatchGetItem,
+  strongly consistent, unlike a GSI Query right after the write) and signs a
+  5-minute download URL for each.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -33,9 +45,21 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, field_validator
 
 from chalicelib.api import RequestModel
-from chalicelib.auth import Identity
+from chalicelib.attachments import (
+    AttachmentClaim,
+    AttachmentLink,
+    AttachmentRepository,
+    TicketAccess,
+    UploadStore,
+    attachment_links,
+    claim_attachments,
+    claim_conflicts,
+    get_upload_store,
+    may_download,
+)
+from chalicelib.auth import BUSINESS_AGENTS, Identity
 from chalicelib.config import Settings
-from chalicelib.errors import ConflictError, InvalidFieldsError, NotFoundError
+from chalicelib.errors import ConflictError, FieldError, InvalidFieldsError, NotFoundError
 from chalicelib.idempotency import IdempotencyStore, StoredResponse, request_hash
 from chalicelib.models import Model
 from chalicelib.pagination import Page, PageQuery
@@ -161,6 +185,8 @@ class CommentOut(Model):
     at: datetime
     by: Actor
     text: str
+    # The attachments this comment brought (listed with their links in `attachments`).
+    attachment_ids: list[str] = []
 
 
 class TicketView(Model):
@@ -186,8 +212,9 @@ class TicketView(Model):
     updated_at: datetime
     history: list[HistoryEntry]
     comments: list[CommentOut]
-    # Filled by the attachments issue (download URLs); always empty for now.
-    attachments: list[dict[str, Any]] = []
+    # Every attachment of the ticket (submission and comments), oldest first,
+    # each with a download URL valid 5 minutes.
+    attachments: list[AttachmentLink] = []
 
 
 class TicketChange(Model):
@@ -221,9 +248,14 @@ class TicketContext:
     idempotency: IdempotencyStore
     catalogue: Catalogue
     settings: Settings
+    attachments: AttachmentRepository
+    # A factory: the S3 client is made only when a download URL is signed,
+    # which keeps it off the cold start of every other ticket call.
+    upload_store: Callable[[], UploadStore] = field(default=get_upload_store)
 
 
 def get_ticket_context() -> TicketContext:
+    from chalicelib.attachments import get_attachment_repository
     from chalicelib.config import get_settings
     from chalicelib.directory import get_directory
     from chalicelib.idempotency import get_idempotency_store
@@ -238,19 +270,68 @@ def get_ticket_context() -> TicketContext:
         idempotency=get_idempotency_store(),
         catalogue=get_catalogue(),
         settings=get_settings(),
+        attachments=get_attachment_repository(),
     )
 
 
 # Shared by every creating path (portal tickets, help requests)
 
 
-def check_attachments(attachment_ids: list[str]) -> list[str]:
-    """The attachments a ticket may carry. Seam for the attachments issue: none yet."""
-    if attachment_ids:
+def check_attachments(
+    ctx: TicketContext,
+    owner: str | None,
+    attachment_ids: Sequence[str],
+    ticket: TicketRecord | str,
+    now: datetime,
+) -> AttachmentClaim | None:
+    """The claim of the attachments a new ticket (its id) or a comment (the ticket) brings.
+
+    None without attachments (no AWS call); else 1 BatchGetItem and a 422
+    naming each bad `attachment_ids.N`. `owner` is who uploaded them: the
+    caller's user id, or a client token's owner for help requests; None (no
+    way to tell) refuses any attachment.
+    """
+    if not attachment_ids:
+        return None
+    if owner is None:
         raise InvalidFieldsError.single(
-            "attachment_ids", "Les pièces jointes ne sont pas encore disponibles."
+            "attachment_ids",
+            "Joignez le jeton X-Upload-Token reçu lors de l'envoi des pièces jointes.",
         )
-    return []
+    if isinstance(ticket, str):
+        return claim_attachments(ctx.attachments, owner, attachment_ids, ticket, now=now)
+    # Citing again an attachment the ticket already has would count it twice.
+    already = [
+        FieldError(f"attachment_ids.{index}", "Pièce jointe déjà jointe à ce ticket.")
+        for index, attachment_id in enumerate(attachment_ids)
+        if attachment_id in ticket.attachment_ids
+    ]
+    if already:
+        raise InvalidFieldsError("Pièces jointes déjà jointes à ce ticket.", errors=already)
+    return claim_attachments(
+        ctx.attachments,
+        owner,
+        attachment_ids,
+        ticket.ticket_id,
+        now=now,
+        already_on_ticket=len(ticket.attachment_ids),
+        already_bytes=ticket.attachment_bytes,
+    )
+
+
+def claimed_ids(claim: AttachmentClaim | None) -> list[str]:
+    return [a.attachment_id for a in claim.attachments] if claim else []
+
+
+def raise_claim_conflict(
+    conflict: TransactionConflict, first_claim_index: int, claim: AttachmentClaim | None
+) -> None:
+    """A 422 naming the attachments whose claim cancelled the transaction, if that is why."""
+    if claim is None:
+        return
+    error = claim_conflicts(conflict.codes, first_claim_index, claimed_ids(claim))
+    if error is not None:
+        raise error from conflict
 
 
 def new_ticket_id() -> str:
@@ -266,6 +347,7 @@ def new_event(
     text: str | None = None,
     recipient: Recipient | None = None,
     notice: EmitterNotice | None = None,
+    attachment_ids: Sequence[str] = (),
 ) -> TicketEvent:
     return TicketEvent(
         event_id=uuid.uuid4().hex[:12],
@@ -277,6 +359,7 @@ def new_event(
         text=text,
         recipient=recipient,
         notice=notice,
+        attachment_ids=list(attachment_ids),
     )
 
 
@@ -319,24 +402,32 @@ def record_new_ticket(
     response: BaseModel,
     idem: IdempotencyClaim | None,
     now: datetime,
+    attachments: AttachmentClaim | None = None,
 ) -> dict[str, Any]:
-    """Write a new ticket, its first event and the idempotency record in one transaction.
+    """Write a new ticket, its first event, the idempotency record and the attachment
+    claims in one transaction.
 
     Returns the response to give: `response`, or the first response when a
-    concurrent retry with the same key won the race.
+    concurrent retry with the same key won the race. An attachment claimed
+    meanwhile by another ticket is a 422 naming it.
     """
     body = response.model_dump(mode="json")
     extra = []
     if idem is not None:
         stored = StoredResponse(status=201, body=body)
         extra.append(ctx.idempotency.record(idem.scoped_key, idem.fingerprint, stored, now))
+    first_claim_index = 2 + len(extra)
+    if attachments is not None:
+        extra.extend(attachments.transaction_items)
     by = Actor(user_id=ticket.emitter_user_id, name=ticket.emitter_name, role="emitter")
+    event = new_event(ticket, "submitted", by, now, attachment_ids=claimed_ids(attachments))
     try:
-        ctx.store.create(ticket, new_event(ticket, "submitted", by, now), extra)
+        ctx.store.create(ticket, event, extra)
     except TransactionConflict as conflict:
         winner = replayed(ctx.idempotency, idem, now)
         if winner is not None and conflict.codes[2:3] == ["ConditionalCheckFailed"]:
             return winner
+        raise_claim_conflict(conflict, first_claim_index, attachments)
         raise
     return body
 
@@ -355,14 +446,13 @@ def submit_ticket(
     idempotency_key: str | None,
     now: datetime,
 ) -> SubmittedTicket:
-    """Check a submission, route it to its recipient and store it."""
+    """Check a submission, route it to its recipient and store it with its attachments."""
     idem = claim("submit_ticket", caller.user_id, idempotency_key, request)
     first = replayed(ctx.idempotency, idem, now)
     if first is not None:
         return SubmittedTicket.model_validate(first)
     category, subcategory = ctx.catalogue.find(request.category, request.subcategory)
     check_object_number(subcategory, request.object_number)
-    attachment_ids = check_attachments(request.attachment_ids)
     facts = ctx.facts.for_submission(
         caller.user_id,
         request.organisation_id,
@@ -381,8 +471,11 @@ def submit_ticket(
     if not contact_email:
         raise InvalidFieldsError.single("contact_email", "Indiquez une adresse e-mail de contact.")
     assert facts.membership is not None  # recipient_for refused non-members
+    ticket_id = new_ticket_id()
+    # Checked last, before the reference counter: a refused attachment burns no number.
+    attachments = check_attachments(ctx, caller.user_id, request.attachment_ids, ticket_id, now)
     ticket = TicketRecord(
-        ticket_id=new_ticket_id(),
+        ticket_id=ticket_id,
         reference=next_reference(ctx.store, now),
         status="submitted",
         emitter_user_id=caller.user_id,
@@ -397,7 +490,8 @@ def submit_ticket(
         description=request.description,
         contact_email=contact_email,
         recipient=recipient,
-        attachment_ids=attachment_ids,
+        attachment_ids=claimed_ids(attachments),
+        attachment_bytes=attachments.total_bytes if attachments else 0,
         created_at=now,
         updated_at=now,
     )
@@ -408,7 +502,9 @@ def submit_ticket(
         recipient=recipient_out(recipient),
         message=CONFIRMATION,
     )
-    return SubmittedTicket.model_validate(record_new_ticket(ctx, ticket, response, idem, now))
+    return SubmittedTicket.model_validate(
+        record_new_ticket(ctx, ticket, response, idem, now, attachments)
+    )
 
 
 def list_my_tickets(
@@ -428,19 +524,60 @@ def latest_tickets(store: TicketStore, user_id: str, count: int = 3) -> list[Tic
     ]
 
 
-def get_my_ticket(ctx: TicketContext, caller: Identity, ticket_id: str) -> TicketView:
-    """One of the caller's tickets with its history: one Query."""
+def get_ticket(ctx: TicketContext, caller: Identity, ticket_id: str, now: datetime) -> TicketView:
+    """A ticket the caller may see, with its history and attachments.
+
+    The emitter: one Query, plus one BatchGetItem when it has attachments. An
+    agent it is addressed to: the same (plus the memberships Query for a
+    business agent). Anyone else: 404.
+    """
     found = ctx.store.get_with_history(ticket_id)
-    if found is None or found[0].emitter_user_id != caller.user_id:
+    if found is None or not may_read(ctx, caller, found[0]):
         raise not_found()
-    return view(ctx.catalogue, *found)
+    return ticket_view(ctx, *found, now)
+
+
+def may_read(ctx: TicketContext, caller: Identity, ticket: TicketRecord) -> bool:
+    """The emitter and the agents the ticket is addressed to (memberships read only if needed)."""
+    access = ticket_access(ticket)
+    if may_download(caller, (), access):
+        return True
+    if access.recipient_type != "business" or not caller.has_role(BUSINESS_AGENTS):
+        return False
+    user = ctx.directory.user(caller.user_id)
+    return may_download(caller, [o.id for o in user.organisations] if user else [], access)
+
+
+def ticket_access(ticket: TicketRecord) -> TicketAccess:
+    return TicketAccess(
+        emitter_user_id=ticket.emitter_user_id,
+        recipient_type=ticket.recipient.type,
+        recipient_organisation_id=ticket.recipient.organisation_id,
+    )
+
+
+def ticket_view(
+    ctx: TicketContext, ticket: TicketRecord, events: list[TicketEvent], now: datetime
+) -> TicketView:
+    """The view of a ticket for a caller allowed to see it, download links included.
+
+    The attachments are read by key (1 BatchGetItem, none without attachments);
+    signing their URLs makes no call.
+    """
+    links: list[AttachmentLink] = []
+    if ticket.attachment_ids:
+        found = ctx.attachments.get_many(ticket.attachment_ids)
+        links = attachment_links(
+            ctx.attachments, ctx.upload_store(), ticket.ticket_id, now, list(found.values())
+        )
+    return view(ctx.catalogue, ticket, events, links)
 
 
 def comment_ticket(
     ctx: TicketContext, caller: Identity, ticket_id: str, request: CommentRequest, now: datetime
 ) -> TicketChange:
-    """The emitter adds information; a ticket waiting for them goes back to its recipient."""
-    check_attachments(request.attachment_ids)
+    """The emitter adds information (and attachments); a ticket waiting for them goes back
+    to its recipient."""
     ticket = own_ticket(ctx, caller, ticket_id)
     if ticket.status not in OPEN_FOR_COMMENTS:
         raise ConflictError(
@@ -448,9 +585,17 @@ def comment_ticket(
             if ticket.status == "resolved"
             else "Ce ticket est clos."
         )
+    attachments = check_attachments(ctx, caller.user_id, request.attachment_ids, ticket, now)
     status = back_to_recipient(ticket) if ticket.status == "waiting_for_user" else ticket.status
     return apply_change(
-        ctx, ticket, {"status": status}, "commented", emitter(ticket), now, request.text
+        ctx,
+        ticket,
+        {"status": status},
+        "commented",
+        emitter(ticket),
+        now,
+        request.text,
+        attachments=attachments,
     )
 
 
@@ -506,12 +651,34 @@ def apply_change(
     text: str | None = None,
     *,
     notice: EmitterNotice | None = None,
+    attachments: AttachmentClaim | None = None,
 ) -> TicketChange:
-    """Store a change of `ticket` and its history event (409 if the ticket moved meanwhile)."""
+    """Store a change of `ticket`, its history event and the claims of the attachments it
+    brings (409 if the ticket moved meanwhile; 422 if an attachment was claimed meanwhile)."""
+    attachment_ids = claimed_ids(attachments)
+    if attachments is not None:
+        changes = {
+            **changes,
+            "attachment_ids": [*ticket.attachment_ids, *attachment_ids],
+            "attachment_bytes": attachments.total_bytes,
+        }
     after = ticket.model_copy(update={**changes, "updated_at": now, "version": ticket.version + 1})
     recipient = after.recipient if kind == "transferred" else None
-    event = new_event(after, kind, by, now, text=text, recipient=recipient, notice=notice)
-    ctx.store.change(ticket, after, event)
+    event = new_event(
+        after,
+        kind,
+        by,
+        now,
+        text=text,
+        recipient=recipient,
+        notice=notice,
+        attachment_ids=attachment_ids,
+    )
+    try:
+        ctx.store.change(ticket, after, event, attachments.transaction_items if attachments else ())
+    except TransactionConflict as conflict:
+        raise_claim_conflict(conflict, 2, attachments)
+        raise
     return TicketChange(
         ticket_id=after.ticket_id,
         reference=after.reference,
@@ -546,7 +713,12 @@ def summary(ticket: TicketRecord) -> TicketSummary:
     )
 
 
-def view(catalogue: Catalogue, ticket: TicketRecord, events: list[TicketEvent]) -> TicketView:
+def view(
+    catalogue: Catalogue,
+    ticket: TicketRecord,
+    events: list[TicketEvent],
+    attachments: Sequence[AttachmentLink] = (),
+) -> TicketView:
     events = sorted(events, key=lambda e: e.at)
     label = next(
         (
@@ -578,6 +750,9 @@ def view(catalogue: Catalogue, ticket: TicketRecord, events: list[TicketEvent]) 
         updated_at=ticket.updated_at,
         history=[entry(e) for e in events],
         comments=[
-            CommentOut(event=e.kind, at=e.at, by=e.by, text=e.text) for e in events if e.text
+            CommentOut(event=e.kind, at=e.at, by=e.by, text=e.text, attachment_ids=e.attachment_ids)
+            for e in events
+            if e.text
         ],
+        attachments=list(attachments),
     )

@@ -9,14 +9,13 @@ from pydantic import Field, field_validator
 
 from chalicelib import attachments, clock
 from chalicelib.api import Api, Call, RequestModel
+from chalicelib.attachments import UPLOAD_TOKEN_HEADER
 from chalicelib.config import current_stage, resource_name
 from chalicelib.models import Model
 from chalicelib.ratelimit import get_rate_limiter
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "tickets")
-
-UPLOAD_TOKEN_HEADER = "x-upload-token"
 
 
 class UploadRequest(RequestModel):

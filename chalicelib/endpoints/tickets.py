@@ -14,6 +14,7 @@ from chalice.app import DynamoDBEvent, SQSEvent
 
 from chalicelib import clock, desk, help, tickets
 from chalicelib.api import Api, Call
+from chalicelib.attachments import UPLOAD_TOKEN_HEADER
 from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS
 from chalicelib.config import current_stage, get_settings, resource_name
 from chalicelib.pagination import Page
@@ -63,18 +64,21 @@ def list_tickets(call: Call) -> Page[tickets.TicketSummary]:
 
 @api.route(
     "/tickets/{ticket_id}",
-    summary="One of the caller's tickets, with its history and comments",
+    summary=(
+        "A ticket with its history, comments and attachments (download URLs valid 5 minutes):"
+        " for its emitter and the agents it is addressed to"
+    ),
     response=tickets.TicketView,
     errors=(404,),
 )
 def get_ticket(call: Call, ticket_id: str) -> tickets.TicketView:
-    return tickets.get_my_ticket(tickets.get_ticket_context(), call.user, ticket_id)
+    return tickets.get_ticket(tickets.get_ticket_context(), call.user, ticket_id, clock.now())
 
 
 @api.route(
     "/tickets/{ticket_id}/comments",
     "POST",
-    summary="Add information to a ticket",
+    summary="Add information (and attachments) to a ticket",
     body=tickets.CommentRequest,
     response=tickets.TicketChange,
     status=201,
@@ -123,13 +127,14 @@ def desk_tickets(call: Call) -> Page[tickets.TicketSummary]:
 
 @api.route(
     "/desk/tickets/{ticket_id}",
-    summary="A ticket of the agent's desk, with its history",
+    summary="A ticket of the agent's desk, with its history and attachments (download URLs)",
     response=tickets.TicketView,
     roles=AGENTS,
     errors=(404,),
 )
 def desk_ticket(call: Call, ticket_id: str) -> tickets.TicketView:
-    return desk.get_desk_ticket(tickets.get_ticket_context(), call.user, ticket_id)
+    ctx = tickets.get_ticket_context()
+    return desk.get_desk_ticket(ctx, call.user, ticket_id, clock.now())
 
 
 @api.route(
@@ -185,7 +190,10 @@ def help_problems(call: Call) -> list[help.HelpProblemOut]:
 @api.route(
     "/help/requests",
     "POST",
-    summary="Send a help request to the tool support without an account",
+    summary=(
+        "Send a help request to the tool support without an account (with attachments:"
+        " send the X-Upload-Token their uploads returned)"
+    ),
     body=help.HelpRequest,
     response=help.HelpRequestAccepted,
     status=201,
@@ -204,6 +212,7 @@ def help_request(call: Call) -> help.HelpRequestAccepted:
         call.client_ip,
         call.idempotency_key,
         clock.now(),
+        upload_token=call.headers.get(UPLOAD_TOKEN_HEADER),
     )
 
 

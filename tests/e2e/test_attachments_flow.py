@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
 import requests
 
 from tests.e2e.stack import LocalStack
@@ -81,7 +80,6 @@ def test_an_anonymous_upload_is_followed_with_its_client_token(local_stack: Loca
     assert without_token == 404
 
 
-@pytest.mark.skip(reason="needs the tickets branch")
 def test_an_attachment_put_on_a_ticket_downloads_with_the_same_bytes(
     local_stack: LocalStack,
 ) -> None:

@@ -85,7 +85,7 @@ def test_help_request_gets_a_reference_and_reaches_the_support_desk(
         ({"siret": "4128739500001A"}, "siret"),
         ({"title": "abc"}, "title"),
         ({"description": "court"}, "description"),
-        ({"attachment_ids": ["att-1"]}, "attachment_ids"),
+        ({"attachment_ids": ["att-1"]}, "attachment_ids"),  # without X-Upload-Token
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )

@@ -215,7 +215,7 @@ def test_comment_on_a_resolved_or_closed_ticket_is_409(
     assert response.status_code == 409
 
 
-def test_comment_with_attachments_is_refused_for_now(client: Any, auth: Auth) -> None:
+def test_comment_with_an_unknown_attachment_is_422_naming_it(client: Any, auth: Auth) -> None:
     ticket_id = _submit(client, auth)
 
     response = post(
@@ -226,7 +226,7 @@ def test_comment_with_attachments_is_refused_for_now(client: Any, auth: Auth) ->
     )
 
     assert response.status_code == 422
-    assert errors_of(response) == ["attachment_ids"]
+    assert errors_of(response) == ["attachment_ids.0"]
 
 
 def test_reopen_sends_a_resolved_ticket_back_to_its_recipient(client: Any, auth: Auth) -> None:

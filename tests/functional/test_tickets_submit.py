@@ -122,7 +122,7 @@ def test_general_question_goes_to_the_named_public_body(client: Any, auth: Auth)
         ({"object_number": None}, "object_number"),  # M20 requires it
         ({"object_number": "FA-2099-9999"}, "object_number"),  # no such invoice
         ({"object_number": "FC-2026-0001"}, "object_number"),  # claire's invoice
-        ({"attachment_ids": ["att-1"]}, "attachment_ids"),
+        ({"attachment_ids": ["att-1"]}, "attachment_ids.0"),  # no such upload
         ({"recipient_organisation_id": "org-ch-valbourg"}, "recipient_organisation_id"),
         ({"unexpected": 1}, "unexpected"),
     ],
