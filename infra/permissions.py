@@ -136,26 +136,6 @@ PERMISSIONS: dict[str, tuple[Access, ...]] = {
             ("s3:GetObject", "s3:PutObjectTagging", "s3:DeleteObject"),
         ),
     ),
-    # The tickets table's stream: sends each ticket to its recipient's queue, and
-    # e-mails the emitter about a reply (chalicelib/routing/dispatch.py).
-    "DispatchTickets": (
-        Access(SUPPORT_QUEUE, SEND_MESSAGE),
-        Access(BUSINESS_QUEUE, SEND_MESSAGE),
-        Access(MAIL_SENDER, SEND_MAIL),
-    ),
-    # One consumer per recipient queue: reads the ticket, records the delivery
-    # (a transaction: UpdateItem + PutItem), e-mails the team (the business
-    # service's address from the directory), records the e-mail.
-    "DeliverSupportTickets": (
-        Access(TICKETS, ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),
-        Access(DIRECTORY, ("dynamodb:GetItem",)),
-        Access(MAIL_SENDER, SEND_MAIL),
-    ),
-    "DeliverBusinessTickets": (
-        Access(TICKETS, ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")),
-        Access(DIRECTORY, ("dynamodb:GetItem",)),
-        Access(MAIL_SENDER, SEND_MAIL),
-    ),
     "WebsocketConnect": (Access(LIVECHAT, ("dynamodb:PutItem",)),),
     "WebsocketMessage": (
         Access(LIVECHAT, ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")),

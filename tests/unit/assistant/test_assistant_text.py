@@ -71,7 +71,9 @@ def test_stemming_an_unknown_word_loads_only_the_french_stemmer() -> None:
         "import snowballstemmer\n"
         "print(snowballstemmer.stemmer('french').stemWord('factures'))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
 
     stem, modules, full_import = result.stdout.split("\n")[:3]
     assert stem == "reinitialis"
