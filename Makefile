@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: check $(STAMP)
-	$(BIN)/pytest -n 2 tests/unit tests/functional tests/infra
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(BIN)/pytest -n 2 tests/unit tests/functional tests/infra
 	$(BIN)/pytest tests/e2e
 
 # CloudFormation templates of every stage into infra/cdk.out: no AWS credentials;
