@@ -147,7 +147,10 @@ def main() -> int:
         _wait_for_health(url, chalice)
         pump = _make_pump()
         print(_banner(url), flush=True)
-        while not stop.is_set():
+        parent = os.getppid()
+        # Also stop when whoever started us is gone (`make` killed without its
+        # process group, a closed terminal): never leave a server behind.
+        while not stop.is_set() and os.getppid() == parent:
             pump.tick()
             stop.wait(PUMP_INTERVAL_SECONDS)
     finally:
