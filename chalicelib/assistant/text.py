@@ -49,7 +49,12 @@ _GLUED = {
     # Prefixed words keep their own ending: "sous-traitant" -> "soustraitant".
     "prefixed": r"\b(?:auto|micro|sous|co)[\s-](?:entrepr|trait)\w*",
 }
-_GLUE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _GLUED.items()))
+# Every pattern starts at a word boundary: factored out, the scan fails at once inside words
+# instead of trying each alternative at each character (~10 ms of the index build).
+assert all(pattern.startswith(r"\b") for pattern in _GLUED.values())
+_GLUE = re.compile(
+    r"\b(?:" + "|".join(f"(?P<{name}>{pattern[2:]})" for name, pattern in _GLUED.items()) + ")"
+)
 
 
 def _glued(match: re.Match[str]) -> str:
