@@ -79,3 +79,10 @@ def test_stemming_an_unknown_word_loads_only_the_french_stemmer() -> None:
     assert stem == "reinitialis"
     assert "english_stemmer" not in modules and "french_stemmer" in modules
     assert full_import == "factur"
+
+
+def test_every_glued_phrase_starts_at_a_word_boundary() -> None:
+    from chalicelib.assistant.text import _GLUED
+
+    # The combined pattern factors the leading \b out of every alternative.
+    assert all(pattern.startswith(r"\b") for pattern in _GLUED.values())
