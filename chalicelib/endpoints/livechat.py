@@ -139,7 +139,9 @@ def create_livechat_session(call: Call) -> Reply:
         idempotency_key=call.idempotency_key,
     )
     created, new = sessions.create_session(store, call.body, _caller(call), context)
-    return Reply(created, status=201 if new else 200)
+    # CONTRACT.md answers 201 to every create; `resumed` tells the client that
+    # the chat it already had open was returned instead of a new one.
+    return Reply(created.model_copy(update={"resumed": not new}), status=201)
 
 
 @api.route(

@@ -95,6 +95,8 @@ class SessionCreated(Model):
     category: str
     created_at: datetime
     session_token: str | None = None
+    # True when the caller already had a waiting or active chat, returned as is.
+    resumed: bool = False
 
 
 class SessionView(Model):

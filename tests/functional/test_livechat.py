@@ -245,7 +245,8 @@ def test_a_second_create_returns_the_open_chat(
     first = open_chat(client, auth)
     second = open_chat(client, auth)
 
-    assert second.status_code == 200
+    assert first.status_code == second.status_code == 201
+    assert body(first)["resumed"] is False and body(second)["resumed"] is True
     assert body(second)["session_id"] == body(first)["session_id"]
     assert body(second)["position"] == 1
 
