@@ -9,14 +9,12 @@ without it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from chalicelib.auth import Identity
 from chalicelib.errors import NotFoundError
 from chalicelib.livechat.models import TranscriptLine
-
-TranscriptSource = Callable[[str, Identity | None], list[TranscriptLine] | None]
+from chalicelib.livechat.sessions import TranscriptSource
 
 
 def get_transcript_source(now: datetime) -> TranscriptSource:
