@@ -10,6 +10,16 @@ Items (pk / sk):
   ORG#{id} / WORD#{word}       search entries for public bodies (gsi1: PUBLIC_WORD / {word}#{id})
   SIRET#{siret} / ORG          the organisation with that SIRET
   ORG#{emitter} / OBJECT#{no}  an invoice, court-fee statement or refund request it issued
+  ORG#{recipient} / RECEIVED#{no}
+                               the objects with that number addressed to it: one attribute
+                               FROM#{emitter} per emitter, a copy of the emitter's item
+
+Why copies rather than gsi1 (RECEIVED#{recipient} / OBJECT#{no}): a public body's lookup must
+re-check the caller's memberships in the same call as the objects (the assistant's budget is
+three AWS calls a message), and only BatchGetItem reads several partitions at once, for
+several organisations and numbers; it cannot read an index. Numbers are unique per emitter
+only, hence one item per (recipient, number) holding every emitter's object, each written by
+an UpdateItem of its own attribute (no read-modify-write of the others).
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib import dynamo
 from chalicelib.dynamo import deserialize, serialize
 from chalicelib.models import Model
 from chalicelib.text import fold
@@ -32,6 +43,9 @@ PUBLIC_WORD_PARTITION = "PUBLIC_WORD"
 SEARCH_WORD_MIN_LENGTH = 3
 BATCH_GET_MAX_KEYS = 100
 BATCH_WRITE_MAX_ITEMS = 25
+ISSUED_PREFIX = "OBJECT#"
+RECEIVED_PREFIX = "RECEIVED#"
+EMITTER_PREFIX = "FROM#"
 
 
 class Organisation(Model):
@@ -62,11 +76,13 @@ class UserWithOrganisations(User):
 
 
 class BusinessObject(Model):
-    """An invoice, statement or refund request, as its emitter sees it."""
+    """An invoice, statement or refund request."""
 
     number: str
     kind: ObjectKind
     emitter_organisation_id: str
+    # Shown to the recipient; optional for objects written before it existed.
+    emitter_designation: str | None = None
     recipient_organisation_id: str
     recipient_designation: str
     status: str
@@ -147,11 +163,23 @@ class DirectoryRepository:
         The memberships are read in the same call so that a caller's list of organisations,
         kept from earlier, cannot reveal the invoices of an organisation they have left.
         """
+        return self._members_objects(user_id, organisation_ids, numbers, ISSUED_PREFIX)
+
+    def received_business_objects(
+        self, user_id: str, organisation_ids: Iterable[str], numbers: Iterable[str]
+    ) -> list[BusinessObject]:
+        """The objects with these numbers addressed to those of these organisations `user_id`
+        still belongs to, whoever issued them: one BatchGetItem, memberships included."""
+        return self._members_objects(user_id, organisation_ids, numbers, RECEIVED_PREFIX)
+
+    def _members_objects(
+        self, user_id: str, organisation_ids: Iterable[str], numbers: Iterable[str], prefix: str
+    ) -> list[BusinessObject]:
         organisations = list(dict.fromkeys(organisation_ids))
         wanted = list(dict.fromkeys(numbers))
         keys = [{"pk": f"USER#{user_id}", "sk": f"ORG#{org}"} for org in organisations]
         keys += [
-            {"pk": f"ORG#{org}", "sk": f"OBJECT#{number}"}
+            {"pk": f"ORG#{org}", "sk": f"{prefix}{number}"}
             for org in organisations
             for number in wanted
         ]
@@ -163,12 +191,13 @@ class DirectoryRepository:
             for item in items
             if str(item["pk"]) == f"USER#{user_id}"
         }
-        found = [
-            BusinessObject.model_validate(_strip(item))
+        objects = [
+            obj
             for item in items
-            if str(item["sk"]).startswith("OBJECT#")
+            if str(item["sk"]).startswith(prefix)
+            and str(item["pk"]).removeprefix("ORG#") in members
+            for obj in _objects_in(item)
         ]
-        objects = [obj for obj in found if obj.emitter_organisation_id in members]
         return sorted(
             objects, key=lambda obj: (wanted.index(obj.number), obj.emitter_organisation_id)
         )
@@ -239,8 +268,58 @@ class DirectoryRepository:
         self._put_all(items)
 
     def put_business_object(self, obj: BusinessObject) -> None:
-        key = {"pk": f"ORG#{obj.emitter_organisation_id}", "sk": f"OBJECT#{obj.number}"}
-        self._put_all([{**key, **_dump(obj)}])
+        """Write an object and its copy under its recipient, in one transaction.
+
+        A re-addressed object (« À recycler ») leaves its former recipient's item in the
+        same transaction; the Put's condition makes a concurrent re-addressing fail rather
+        than leave a stale copy.
+        """
+        key = {"pk": f"ORG#{obj.emitter_organisation_id}", "sk": f"{ISSUED_PREFIX}{obj.number}"}
+        data = _dump(obj)
+        previous = self._get(key)
+        former = str(previous["recipient_organisation_id"]) if previous else None
+        put = dynamo.put(
+            self._table_name,
+            {**key, **data},
+            "attribute_not_exists(pk)" if former is None else "recipient_organisation_id = :was",
+            None if former is None else {":was": former},
+        )
+        writes = [put, self._received_update(obj.recipient_organisation_id, obj, data)]
+        if former is not None and former != obj.recipient_organisation_id:
+            writes.append(self._received_update(former, obj, None))
+        self._client.transact_write_items(TransactItems=writes)
+
+    def _received_update(
+        self, recipient_id: str, obj: BusinessObject, data: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """Set (or, without data, remove) the emitter's copy in the recipient's item."""
+        update: dict[str, Any] = {
+            "TableName": self._table_name,
+            "Key": serialize({"pk": f"ORG#{recipient_id}", "sk": f"{RECEIVED_PREFIX}{obj.number}"}),
+            "ExpressionAttributeNames": {"#from": f"{EMITTER_PREFIX}{obj.emitter_organisation_id}"},
+        }
+        if data is None:
+            update["UpdateExpression"] = "REMOVE #from"
+        else:
+            update["UpdateExpression"] = "SET #from = :data"
+            update["ExpressionAttributeValues"] = serialize({":data": data})
+        return {"Update": update}
+
+
+def _objects_in(item: dict[str, Any]) -> list[BusinessObject]:
+    """The objects an item holds: itself (issued), or one per emitter (received).
+
+    A copy is only trusted when it still names the item's organisation as its recipient.
+    """
+    if str(item["sk"]).startswith(ISSUED_PREFIX):
+        return [BusinessObject.model_validate(_strip(item))]
+    recipient = str(item["pk"]).removeprefix("ORG#")
+    copies = [
+        BusinessObject.model_validate(value)
+        for name, value in sorted(item.items())
+        if name.startswith(EMITTER_PREFIX)
+    ]
+    return [obj for obj in copies if obj.recipient_organisation_id == recipient]
 
 
 def _search_words(designation: str) -> set[str]:

@@ -120,6 +120,7 @@ def _object(
         "number": number,
         "kind": "invoice",
         "emitter_organisation_id": emitter.id,
+        "emitter_designation": emitter.designation,
         "recipient_organisation_id": recipient.id,
         "recipient_designation": recipient.designation,
     }

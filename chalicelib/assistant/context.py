@@ -2,9 +2,10 @@
 
 The tickets come through `TicketLookup`, a seam with the tickets area: the default adapter
 reads the tickets table's emitter index itself (one Query). Invoices come from the
-directory, limited to the organisations the caller belongs to; an invoice of another
-organisation gets exactly the answer of an invoice that does not exist, so that the
-assistant never confirms what others have issued.
+directory, limited to the organisations the caller belongs to: those they issued for a
+supplier, those they received for a public body. An invoice of another organisation gets
+exactly the answer of an invoice that does not exist, so that the assistant never confirms
+what others have issued or received.
 """
 
 from __future__ import annotations
@@ -110,40 +111,53 @@ def tickets_text(tickets: list[TicketSummary]) -> str:
 
 
 def invoice_status_text(
-    numbers: list[str], found: list[BusinessObject], organisations: list[OrganisationRef]
+    numbers: list[str],
+    found: list[BusinessObject],
+    organisations: list[OrganisationRef],
+    received: bool = False,
 ) -> str:
-    """The status of each asked-for object found among the caller's, and a line per missing one."""
+    """The status of each asked-for object found among the caller's, and a line per missing one.
+
+    `received`: the caller is the recipient (a public body), who wants the emitter's name and
+    reads the comment as their own.
+    """
     names = {organisation.id: organisation.designation for organisation in organisations}
-    paragraphs = [_object_status(obj, names) for obj in found]
+    paragraphs = [_object_status(obj, names, received) for obj in found]
     found_numbers = {obj.number.upper() for obj in found}
     missing = [number for number in numbers if number.upper() not in found_numbers]
     if missing:
-        paragraphs.append(_not_found(missing, organisations))
+        paragraphs.append(_not_found(missing, organisations, received))
     return "\n\n".join(paragraphs)
 
 
-def _object_status(obj: BusinessObject, names: dict[str, str]) -> str:
-    emitter = names.get(obj.emitter_organisation_id, obj.emitter_organisation_id)
+def _object_status(obj: BusinessObject, names: dict[str, str], received: bool) -> str:
+    emitter = (
+        obj.emitter_designation
+        or names.get(obj.emitter_organisation_id)
+        or obj.emitter_organisation_id
+    )
     text = (
         f"{OBJECT_KIND_LABELS[obj.kind]} {obj.number}, émise par {emitter} pour "
         f"{obj.recipient_designation} : statut « {obj.status_label} » depuis le "
         f"{when(obj.status_changed_at)}."
     )
     if obj.recipient_comment:
-        text += f"\nCommentaire du destinataire : « {obj.recipient_comment} »"
+        author = "Commentaire de votre structure" if received else "Commentaire du destinataire"
+        text += f"\n{author} : « {obj.recipient_comment} »"
     return text
 
 
-def _not_found(numbers: list[str], organisations: list[OrganisationRef]) -> str:
+def _not_found(numbers: list[str], organisations: list[OrganisationRef], received: bool) -> str:
     listed = ", ".join(numbers)
     scope = (
         "parmi celles de vos structures (" + ", ".join(o.designation for o in organisations) + ")"
         if organisations
         else "parmi celles des structures auxquelles vous êtes rattaché"
     )
+    side = "reçues" if received else "émises"
     return (
         f"Je ne trouve aucune facture n° {listed} {scope}. Vérifiez le numéro exact, sans "
-        "caractère ajouté : je ne peux consulter que les factures émises par vos structures."
+        f"caractère ajouté : je ne peux consulter que les factures {side} par vos structures."
     )
 
 

@@ -66,6 +66,7 @@ from chalicelib.text import fold
 ANONYMOUS = "anonyme"
 INVOICE_TOPIC = "facture.statut_ma_facture"
 TICKETS_TOPIC = "support.suivi_ticket"
+RECIPIENT_PROFILE = "structure_publique"
 MAX_MESSAGE_LENGTH = 1000
 # One conversation is one item (400 KB at most): a long chat starts a new conversation.
 MAX_USER_TURNS = 60
@@ -470,10 +471,17 @@ def _invoice_turn(
 ) -> Turn:
     owner = conversation.owner or ""
     numbers = numbers[:MAX_INVOICE_NUMBERS]
-    found = adapters.directory.member_business_objects(
+    # A public body asks about the invoices it received, a supplier about those it issued.
+    received = conversation.profile == RECIPIENT_PROFILE
+    lookup = (
+        adapters.directory.received_business_objects
+        if received
+        else adapters.directory.member_business_objects
+    )
+    found = lookup(
         owner, [o.id for o in conversation.organisations], invoice_numbers_variants(numbers)
     )
-    text = invoice_status_text(numbers, found, conversation.organisations)
+    text = invoice_status_text(numbers, found, conversation.organisations, received)
     turn = _answer_turn(load_knowledge_base(), INVOICE_TOPIC, conversation.profile, text)
     turn.invoice_number = found[0].number if found else numbers[0]
     return turn

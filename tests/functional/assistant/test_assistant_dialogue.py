@@ -305,6 +305,84 @@ def test_another_organisations_invoice_is_answered_as_if_it_did_not_exist(
     )
 
 
+@pytest.mark.parametrize("user", ["bruno", "marc"])
+def test_a_public_body_gets_the_status_of_an_invoice_it_received_and_its_own_comment(
+    client: Any, auth: Headers, user: str
+) -> None:
+    conversation_id = start(client, auth(user))["conversation_id"]
+
+    reply = answer(client, conversation_id, "Où en est la facture FA-2026-0002 ?", auth(user))
+
+    assert reply["topic"] == "facture.statut_ma_facture"
+    text = reply["text"]
+    assert "FA-2026-0002, émise par Boulangerie Martin SARL" in text
+    assert "« Rejetée »" in text
+    assert "20/10/2026 à 14h02" in text
+    assert "Commentaire de votre structure" in text
+    assert "numéro d'engagement juridique est absent" in text
+    assert "Je ne trouve aucune facture" not in text
+
+
+def test_a_public_body_gets_several_received_invoices_from_different_emitters(
+    client: Any, auth: Headers
+) -> None:
+    conversation_id = start(client, auth("bruno"))["conversation_id"]
+
+    reply = answer(
+        client, conversation_id, "statut des factures FA-2026-0003 et FC-2026-0001", auth("bruno")
+    )
+
+    assert "FA-2026-0003, émise par Boulangerie Martin SARL" in reply["text"]
+    assert "« Suspendue »" in reply["text"]
+    assert "FC-2026-0001, émise par Atelier Dupont" in reply["text"]
+    assert "Je ne trouve aucune facture" not in reply["text"]
+
+
+def add_hospital_user() -> None:
+    """A public body's user of another organisation than the demo invoices' recipient."""
+    from chalicelib.directory import User, get_directory
+    from infra.demo import HOPITAL
+
+    get_directory().put_user(
+        User(
+            user_id="helene",
+            email="helene.roux@ch-valbourg.example.fr",
+            name="Hélène Roux",
+            profile="structure_publique",
+        ),
+        [HOPITAL],
+    )
+
+
+def test_another_public_bodys_invoice_is_answered_as_if_it_did_not_exist(
+    client: Any, auth: Headers
+) -> None:
+    add_hospital_user()
+    conversation_id = start(client, auth("helene"))["conversation_id"]
+
+    mairies = answer(client, conversation_id, "statut de la facture FA-2026-0002", auth("helene"))
+    unknown = answer(client, conversation_id, "statut de la facture FA-2026-0009", auth("helene"))
+
+    assert "Rejetée" not in mairies["text"]
+    assert "Boulangerie" not in mairies["text"]
+    assert "Je ne trouve aucune facture n° FA-2026-0002" in mairies["text"]
+    assert "factures reçues par vos structures" in mairies["text"]
+    assert mairies["text"].replace("FA-2026-0002", "N") == unknown["text"].replace(
+        "FA-2026-0009", "N"
+    )
+
+
+def test_a_public_body_does_not_see_invoices_it_issued_as_received(
+    client: Any, auth: Headers
+) -> None:
+    # MJ-2026-0001 was issued by alice's Martin Conseil to the court, not to the town hall.
+    conversation_id = start(client, auth("bruno"))["conversation_id"]
+
+    reply = answer(client, conversation_id, "statut de la facture MJ-2026-0001", auth("bruno"))
+
+    assert "Je ne trouve aucune facture n° MJ-2026-0001" in reply["text"]
+
+
 def test_an_invoice_number_asked_for_is_answered_on_the_next_turn(
     client: Any, auth: Headers
 ) -> None:
@@ -475,6 +553,8 @@ def test_insights_are_for_support_agents_over_31_days_at_most(client: Any, auth:
         (None, "mot de passe oublié"),
         (None, GIBBERISH[0]),
         ("alice", "Où en est ma facture FA-2026-0002 ?"),
+        ("bruno", "Où en est la facture FA-2026-0002 ?"),
+        ("marc", "statut des factures FA-2026-0001, FA-2026-0003 et FC-2026-0001"),
         ("alice", "où en sont mes tickets ?"),
         ("alice", "je veux parler à un conseiller"),
     ],
@@ -524,6 +604,23 @@ def test_an_organisation_left_since_the_conversation_started_no_longer_shows_its
     )
 
     reply = answer(client, conversation_id, "statut de ma facture FA-2026-0002", auth("alice"))
+
+    assert "Rejetée" not in reply["text"]
+    assert "Je ne trouve aucune facture n° FA-2026-0002" in reply["text"]
+
+
+def test_a_public_body_left_since_the_conversation_started_no_longer_shows_its_invoices(
+    client: Any, auth: Headers
+) -> None:
+    from chalicelib import aws
+    from chalicelib.config import get_settings
+
+    conversation_id = start(client, auth("bruno"))["conversation_id"]
+    aws.table(get_settings().directory_table).delete_item(
+        Key={"pk": "USER#bruno", "sk": "ORG#org-mairie-valbourg"}
+    )
+
+    reply = answer(client, conversation_id, "statut de la facture FA-2026-0002", auth("bruno"))
 
     assert "Rejetée" not in reply["text"]
     assert "Je ne trouve aucune facture n° FA-2026-0002" in reply["text"]
