@@ -32,6 +32,13 @@ def client(service: str) -> Any:
 
 
 @cache
+def websocket_connections(endpoint: str) -> Any:
+    """The API Gateway management client of a WebSocket API stage (`post_to_connection`)."""
+    boto_session: Any = session()
+    return boto_session.client("apigatewaymanagementapi", endpoint_url=endpoint)
+
+
+@cache
 def s3() -> Any:
     """The S3 client, for the presigned URLs the browser uses.
 
@@ -64,5 +71,5 @@ def table(name: str) -> Table:
 
 def reset() -> None:
     """Forget every client (tests, after switching mocks or endpoints)."""
-    for factory in (session, client, s3, dynamodb, table):
+    for factory in (session, client, websocket_connections, s3, dynamodb, table):
         factory.cache_clear()

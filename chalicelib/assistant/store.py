@@ -49,8 +49,10 @@ class OrganisationRef(Model):
     designation: str
 
 
-class StoredMessage(Model):
-    """One turn of a conversation."""
+class TranscriptEntry(Model):
+    """A turn as someone reading the conversation sees it (the LiveChat advisor, the user)."""
+
+    model_config = ConfigDict(frozen=True)
 
     message_id: str
     author: Author
@@ -59,6 +61,13 @@ class StoredMessage(Model):
     topic: str | None = None
     understood: bool | None = None
     rating: RatingValue | None = None
+
+
+class StoredMessage(TranscriptEntry):
+    """One turn of a conversation, as stored (a rating can be changed later)."""
+
+    model_config = ConfigDict(frozen=False)
+
     escalation: EscalationReason | None = None
 
 
@@ -91,20 +100,6 @@ class Conversation(Model):
 
     def next_message_id(self) -> str:
         return f"m{len(self.messages) + 1}"
-
-
-class TranscriptEntry(Model):
-    """A turn as someone reading the conversation sees it (the LiveChat advisor, the user)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    message_id: str
-    author: Author
-    text: str
-    at: datetime
-    topic: str | None = None
-    understood: bool | None = None
-    rating: RatingValue | None = None
 
 
 class QuestionCount(Model):

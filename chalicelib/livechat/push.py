@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import Field, ValidationError
@@ -78,12 +77,6 @@ class WebSocketPush:
         return True
 
 
-@cache
-def _management_client(session: Any, endpoint: str) -> Any:
-    # Keyed by the boto3 session, so aws.reset() (tests) also renews this client.
-    return session.client("apigatewaymanagementapi", endpoint_url=endpoint)
-
-
 def get_push(store: LiveChatStore) -> Push:
     from chalicelib import aws
     from chalicelib.config import get_settings
@@ -91,7 +84,7 @@ def get_push(store: LiveChatStore) -> Push:
     endpoint = get_settings().websocket_endpoint
     if not endpoint:
         return NoPush()
-    return WebSocketPush(_management_client(aws.session(), endpoint), store)
+    return WebSocketPush(aws.websocket_connections(endpoint), store)
 
 
 class SubscribeRequest(Model):

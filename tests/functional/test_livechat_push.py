@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from chalicelib import aws
 from chalicelib.livechat import push as push_module
 from chalicelib.livechat.availability import forget_calendars
 from chalicelib.livechat.store import get_store
@@ -22,9 +23,7 @@ OPEN_FRIDAY = "2026-12-04T10:00:00+01:00"
 def _push_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("WEBSOCKET_ENDPOINT", ENDPOINT)
     forget_calendars()
-    push_module._management_client.cache_clear()
     yield
-    push_module._management_client.cache_clear()
     forget_calendars()
 
 
@@ -164,7 +163,7 @@ def test_a_gone_connection_is_removed_when_a_message_is_pushed(
         )
     )
     store.subscribe("conn-gone", session_id)
-    management = push_module._management_client(push_module_session(), ENDPOINT)
+    management = aws.websocket_connections(ENDPOINT)
 
     with Stubber(management) as stubber:
         stubber.add_client_error(
@@ -181,12 +180,6 @@ def test_a_gone_connection_is_removed_when_a_message_is_pushed(
     session = store.session(session_id)
     assert session is not None and session.connections == set()
     assert store.connection("conn-gone") is None
-
-
-def push_module_session() -> Any:
-    from chalicelib import aws
-
-    return aws.session()
 
 
 def test_push_is_off_without_an_endpoint(

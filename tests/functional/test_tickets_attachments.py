@@ -23,20 +23,12 @@ from chalicelib.attachments import (
 )
 from chalicelib.ratelimit import get_rate_limiter
 from tests.conftest import AwsCalls
+from tests.functional.test_help_requests import HELP
 from tests.functional.tickets_support import SUPPORT_BODY, errors_of, post, submit
 
 Auth = Callable[[str], dict[str, str]]
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
 PDF = b"%PDF-1.4\n" + b"0" * 64
-HELP: dict[str, Any] = {
-    "problem": "password",
-    "category": "CONNEXION",
-    "subcategory": "S02",
-    "email": "paul.durand@exemple.fr",
-    "email_confirmation": "paul.durand@exemple.fr",
-    "title": "Mot de passe oublié",
-    "description": "Le lien de réinitialisation ne m'arrive jamais.",
-}
 
 
 def _upload(
