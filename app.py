@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from chalice import Chalice
 
-from chalicelib.api import problem_middleware
 from chalicelib.endpoints import assistant, attachments, identity, livechat, tickets
+from chalicelib.endpoints.api import problem_middleware
 
 if TYPE_CHECKING:
     from chalice import Response

@@ -23,9 +23,9 @@ def moto_server_with_resources(stage: str = "local") -> Iterator[dict[str, str]]
 
     from moto.server import ThreadedMotoServer
 
-    from chalicelib import aws
-    from chalicelib.config import get_settings
     from chalicelib.directory import get_directory
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
     from infra.demo import seed_directory
     from infra.provision import create_all
 

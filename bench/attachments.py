@@ -53,10 +53,11 @@ def main() -> None:
     _environment()
     from moto import mock_aws
 
-    from chalicelib import attachments, aws
-    from chalicelib.config import get_settings
+    from chalicelib import attachments
     from chalicelib.directory import get_directory
-    from chalicelib.ratelimit import get_rate_limiter
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
+    from chalicelib.shared.ratelimit import get_rate_limiter
     from infra.demo import seed_directory
     from infra.provision import create_all
 

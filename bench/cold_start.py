@@ -1,6 +1,8 @@
 """Cold start: fresh processes handling one request, Guichet against a bare-library floor.
 
-floor: `import boto3, chalice, pydantic` + one DynamoDB GetItem.
+floor: what any app on this stack pays: a Chalice app with one route that reads one
+       DynamoDB item (GetItem) and validates it into one pydantic model, called
+       through the Lambda entry point.
 app:   `import app` + one `GET /me` through the Lambda entry point (token verified,
        directory read) against the same moto server.
 Each is timed inside a fresh interpreter (interpreter start-up excluded from both),
@@ -25,9 +27,41 @@ RUNS = 9
 FLOOR = """
 import time
 t0 = time.perf_counter()
-import boto3, chalice, pydantic
-client = boto3.client("dynamodb")
-client.get_item(TableName="{table}", Key={{"pk": {{"S": "USER#alice"}}, "sk": {{"S": "PROFILE"}}}})
+import boto3
+from chalice import Chalice
+from pydantic import BaseModel
+
+
+class Profile(BaseModel):
+    pk: str
+    sk: str
+    email: str | None = None
+    name: str | None = None
+
+
+floor = Chalice(app_name="floor")
+
+
+@floor.route("/me")
+def me():
+    client = boto3.client("dynamodb")
+    item = client.get_item(
+        TableName="{table}", Key={{"pk": {{"S": "USER#alice"}}, "sk": {{"S": "PROFILE"}}}}
+    )["Item"]
+    plain = {{name: next(iter(value.values())) for name, value in item.items()}}
+    return Profile.model_validate(plain).model_dump()
+
+
+event = {{
+    "resource": "/me", "path": "/me", "httpMethod": "GET", "headers": {{}},
+    "multiValueHeaders": {{}}, "queryStringParameters": None, "pathParameters": None,
+    "multiValueQueryStringParameters": None, "stageVariables": None, "body": None,
+    "isBase64Encoded": False,
+    "requestContext": {{"resourcePath": "/me", "httpMethod": "GET", "requestId": "bench",
+                        "identity": {{"sourceIp": "127.0.0.1"}}}},
+}}
+response = floor(event, None)
+assert response["statusCode"] == 200, response
 print(json.dumps({{"total_ms": (time.perf_counter() - t0) * 1000}}))
 """
 
@@ -70,7 +104,7 @@ def run(snippet: str, env: dict[str, str]) -> dict[str, float]:
 def main() -> None:
     from bench._moto import moto_server_with_resources
     from chalicelib.auth import generate_signing_key, mint_token
-    from chalicelib.config import get_settings
+    from chalicelib.shared.config import get_settings
 
     with moto_server_with_resources() as resources:
         key = generate_signing_key()

@@ -50,9 +50,7 @@ def main() -> None:
     _environment()
     from moto import mock_aws
 
-    from chalicelib import aws
     from chalicelib.auth import Identity
-    from chalicelib.config import get_settings
     from chalicelib.livechat import sessions
     from chalicelib.livechat.availability import (
         availability_at,
@@ -62,6 +60,8 @@ def main() -> None:
     )
     from chalicelib.livechat.push import NoPush
     from chalicelib.livechat.store import get_store
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
     from infra.provision import create_all
 
     with mock_aws():

@@ -85,8 +85,9 @@ class Measure:
 
 def _ready_attachment(owner: str) -> str:
     """An attachment uploaded and checked, through the services (not measured)."""
-    from chalicelib import attachments, aws, clock
-    from chalicelib.ratelimit import get_rate_limiter
+    from chalicelib import attachments
+    from chalicelib.shared import aws, clock
+    from chalicelib.shared.ratelimit import get_rate_limiter
 
     repo, store = attachments.get_attachment_repository(), attachments.get_upload_store()
     grant = attachments.request_upload(
@@ -116,10 +117,10 @@ def main() -> None:
     from chalice.test import Client
     from moto import mock_aws
 
-    from chalicelib import aws
     from chalicelib.auth import mint_token
-    from chalicelib.config import get_settings
     from chalicelib.directory import get_directory
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
     from infra.demo import USERS, seed_directory
     from infra.provision import create_all
 

@@ -36,21 +36,21 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-from chalicelib import dynamo
 from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS, Identity
-from chalicelib.errors import (
+from chalicelib.shared import dynamo
+from chalicelib.shared.errors import (
     FieldError,
     InvalidFieldsError,
     NotFoundError,
     PayloadTooLargeError,
 )
-from chalicelib.logs import get_logger
-from chalicelib.models import Model
+from chalicelib.shared.logs import get_logger
+from chalicelib.shared.models import Model
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
-    from chalicelib.ratelimit import RateLimiter
+    from chalicelib.shared.ratelimit import RateLimiter
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 10 * MB
@@ -69,7 +69,7 @@ TEXT_CHUNK_BYTES = 64 * 1024
 ANONYMOUS_UPLOADS_PER_HOUR = 30
 HELP_OWNER_PREFIX = "help:"
 # Uploads without an account: the client token comes back in this header (lower-cased,
-# as chalicelib.api hands headers over) on later uploads and on the help request.
+# as chalicelib.endpoints.api hands headers over) on later uploads and on the help request.
 UPLOAD_TOKEN_HEADER = "x-upload-token"
 UPLOAD_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 USER_SEGMENT_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{1,128}$")
@@ -544,15 +544,15 @@ class UploadStore:
 
 
 def get_attachment_repository() -> AttachmentRepository:
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     return AttachmentRepository(aws.table(get_settings().tickets_table), aws.client("dynamodb"))
 
 
 def get_upload_store() -> UploadStore:
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     return UploadStore(aws.s3(), get_settings().uploads_bucket)
 

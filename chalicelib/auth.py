@@ -26,9 +26,9 @@ from typing import Any, Protocol
 
 from pydantic import ConfigDict
 
-from chalicelib.config import get_settings
-from chalicelib.errors import ForbiddenError, UnauthorizedError
-from chalicelib.models import Model
+from chalicelib.shared.config import get_settings
+from chalicelib.shared.errors import ForbiddenError, UnauthorizedError
+from chalicelib.shared.models import Model
 
 SUPPORT_AGENTS = "support_agents"
 BUSINESS_AGENTS = "business_agents"

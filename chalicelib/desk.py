@@ -25,12 +25,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.api import RequestModel
 from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS, Identity
-from chalicelib.errors import ConflictError, ForbiddenError, InvalidFieldsError
-from chalicelib.pagination import Page, PageQuery
+from chalicelib.endpoints.api import RequestModel
 from chalicelib.routing.catalogue import RecipientType
 from chalicelib.routing.recipients import support_recipient
+from chalicelib.shared.errors import ConflictError, ForbiddenError, InvalidFieldsError
+from chalicelib.shared.pagination import Page, PageQuery
 from chalicelib.ticket_records import (
     Actor,
     EmitterNotice,

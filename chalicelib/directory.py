@@ -31,10 +31,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib import dynamo
-from chalicelib.dynamo import deserialize, serialize
-from chalicelib.models import Model
-from chalicelib.text import fold
+from chalicelib.shared import dynamo
+from chalicelib.shared.dynamo import deserialize, serialize
+from chalicelib.shared.models import Model
+from chalicelib.shared.text import fold
 
 Profile = Literal["fournisseur", "structure_publique"]
 OrganisationKind = Literal["supplier", "public"]
@@ -338,7 +338,7 @@ def _strip(item: dict[str, Any]) -> dict[str, Any]:
 
 def get_directory() -> DirectoryRepository:
     """The directory of this stage."""
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     return DirectoryRepository(aws.client("dynamodb"), get_settings().directory_table)

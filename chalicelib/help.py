@@ -31,15 +31,15 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from chalicelib.api import RequestModel
 from chalicelib.attachments import UPLOAD_TOKEN_PATTERN, help_owner
 from chalicelib.auth import Identity
-from chalicelib.errors import InvalidFieldsError
-from chalicelib.models import Model
-from chalicelib.ratelimit import RateLimiter
+from chalicelib.endpoints.api import RequestModel
 from chalicelib.routing.catalogue import Catalogue
 from chalicelib.routing.recipients import support_recipient
-from chalicelib.text import fold
+from chalicelib.shared.errors import InvalidFieldsError
+from chalicelib.shared.models import Model
+from chalicelib.shared.ratelimit import RateLimiter
+from chalicelib.shared.text import fold
 from chalicelib.ticket_records import TicketRecord
 from chalicelib.tickets import (
     TicketContext,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.auth import Identity, mint_token
-from chalicelib.config import Settings
 from chalicelib.directory import DirectoryRepository, Organisation, Profile
-from chalicelib.errors import InvalidFieldsError, NotFoundError
-from chalicelib.models import Model
+from chalicelib.shared.config import Settings
+from chalicelib.shared.errors import InvalidFieldsError, NotFoundError
+from chalicelib.shared.models import Model
 
 LOCAL_TOKEN_LIFETIME_SECONDS = 12 * 3600
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from chalicelib.models import Model
 from chalicelib.routing.catalogue import RecipientType
+from chalicelib.shared.models import Model
 
 TicketStatus = Literal["submitted", "in_progress", "waiting_for_user", "resolved", "closed"]
 STATUSES: tuple[TicketStatus, ...] = (

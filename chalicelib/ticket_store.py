@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import dynamo
-from chalicelib.errors import ConflictError
-from chalicelib.pagination import Page, decode_cursor, encode_cursor
+from chalicelib.shared import dynamo
+from chalicelib.shared.errors import ConflictError
+from chalicelib.shared.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.ticket_records import (
     CONSUMER_ATTRIBUTES,
     KEY_ATTRIBUTES,
@@ -261,7 +261,7 @@ def _error_code(error: Exception) -> str | None:
 
 def get_ticket_store() -> TicketStore:
     """The tickets table of this stage."""
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     return TicketStore(aws.table(get_settings().tickets_table), aws.client("dynamodb"))

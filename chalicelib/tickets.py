@@ -44,7 +44,6 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
 
-from chalicelib.api import RequestModel
 from chalicelib.attachments import (
     AttachmentClaim,
     AttachmentLink,
@@ -58,13 +57,14 @@ from chalicelib.attachments import (
     may_download,
 )
 from chalicelib.auth import BUSINESS_AGENTS, Identity
-from chalicelib.config import Settings
-from chalicelib.errors import ConflictError, FieldError, InvalidFieldsError, NotFoundError
-from chalicelib.idempotency import IdempotencyStore, StoredResponse, request_hash
-from chalicelib.models import Model
-from chalicelib.pagination import Page, PageQuery
+from chalicelib.endpoints.api import RequestModel
 from chalicelib.routing.catalogue import Catalogue
 from chalicelib.routing.recipients import DirectoryFacts, check_object_number, recipient_for
+from chalicelib.shared.config import Settings
+from chalicelib.shared.errors import ConflictError, FieldError, InvalidFieldsError, NotFoundError
+from chalicelib.shared.idempotency import IdempotencyStore, StoredResponse, request_hash
+from chalicelib.shared.models import Model
+from chalicelib.shared.pagination import Page, PageQuery
 from chalicelib.ticket_records import (
     Actor,
     EmitterNotice,
@@ -256,11 +256,11 @@ class TicketContext:
 
 def get_ticket_context() -> TicketContext:
     from chalicelib.attachments import get_attachment_repository
-    from chalicelib.config import get_settings
     from chalicelib.directory import get_directory
-    from chalicelib.idempotency import get_idempotency_store
     from chalicelib.routing.catalogue import get_catalogue
     from chalicelib.routing.recipients import get_directory_facts
+    from chalicelib.shared.config import get_settings
+    from chalicelib.shared.idempotency import get_idempotency_store
     from chalicelib.ticket_store import get_ticket_store
 
     return TicketContext(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from chalicelib import dynamo
+from chalicelib.shared import dynamo
 from chalicelib.ticket_records import (
     Actor,
     EmitterOrganisation,

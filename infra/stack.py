@@ -40,7 +40,7 @@ from chalice.cdk import Chalice
 from constructs import Construct
 
 from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS
-from chalicelib.config import Settings, resource_name
+from chalicelib.shared.config import Settings, resource_name
 from infra.permissions import (
     PERMISSIONS,
     Access,
@@ -626,7 +626,7 @@ def complete_environment(env: dict[str, str]) -> dict[str, str]:
     expected = set(Settings.deployed_env_var_names())
     unknown = set(env) - expected
     if unknown:
-        raise ValueError(f"not settings of chalicelib.config: {sorted(unknown)}")
+        raise ValueError(f"not settings of chalicelib.shared.config: {sorted(unknown)}")
     complete = dict(env)
     for field in Settings.model_fields.values():
         name = str(field.alias)

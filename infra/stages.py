@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from chalicelib.config import Stage
+from chalicelib.shared.config import Stage
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib import aws, clock
 from chalicelib.auth import generate_signing_key, mint_token, trusted_keys
-from chalicelib.config import get_settings
+from chalicelib.shared import aws, clock
+from chalicelib.shared.config import get_settings
 
 TEST_ISSUER = "https://auth.test.guichet.invalid"
 TEST_AUDIENCE = "guichet-test-client"

@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from chalicelib.assistant.store import OrganisationRef
 from chalicelib.directory import BusinessObject
-from chalicelib.models import Model
+from chalicelib.shared.models import Model
 
 if TYPE_CHECKING:
     from chalicelib.ticket_store import TicketStore

@@ -59,9 +59,9 @@ from chalicelib.assistant.store import (
 )
 from chalicelib.auth import Identity
 from chalicelib.directory import DirectoryRepository
-from chalicelib.errors import ConflictError, InvalidFieldsError, NotFoundError
-from chalicelib.models import Model
-from chalicelib.text import fold
+from chalicelib.shared.errors import ConflictError, InvalidFieldsError, NotFoundError
+from chalicelib.shared.models import Model
+from chalicelib.shared.text import fold
 
 ANONYMOUS = "anonyme"
 INVOICE_TOPIC = "facture.statut_ma_facture"

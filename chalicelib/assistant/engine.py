@@ -34,7 +34,7 @@ from chalicelib.assistant.text import (
     stem,
     words,
 )
-from chalicelib.models import Model
+from chalicelib.shared.models import Model
 
 # BM25 parameters: documents are one-sentence examples, so length normalisation is mild.
 K1 = 1.2

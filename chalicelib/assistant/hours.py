@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from chalicelib.config import get_settings
+from chalicelib.shared.config import get_settings
 
 if TYPE_CHECKING:
     from chalicelib.livechat.calendar import WorkingCalendar

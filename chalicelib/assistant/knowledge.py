@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.models import Model
+from chalicelib.shared.models import Model
 
 Profile = Literal["fournisseur", "structure_publique", "anonyme"]
 

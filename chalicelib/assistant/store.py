@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field
 
-from chalicelib import dynamo
-from chalicelib.errors import ConflictError
-from chalicelib.models import Model
+from chalicelib.shared import dynamo
+from chalicelib.shared.errors import ConflictError
+from chalicelib.shared.models import Model
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -286,7 +286,7 @@ def _concurrent_write() -> ConflictError:
 
 def get_conversation_store() -> ConversationStore:
     """The conversation store of this stage."""
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     return ConversationStore(aws.table(get_settings().conversations_table), aws.client("dynamodb"))

@@ -8,14 +8,14 @@ from typing import Literal
 from chalice import Blueprint
 from pydantic import Field
 
-from chalicelib import clock
-from chalicelib.api import Api, Call, RequestModel
 from chalicelib.assistant import dialogue
 from chalicelib.assistant.context import get_ticket_lookup
 from chalicelib.assistant.hours import livechat_hours
 from chalicelib.assistant.store import get_conversation_store, insight_day
 from chalicelib.auth import SUPPORT_AGENTS
 from chalicelib.directory import get_directory
+from chalicelib.endpoints.api import Api, Call, RequestModel
+from chalicelib.shared import clock
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "assistant")

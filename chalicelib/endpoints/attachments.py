@@ -7,12 +7,13 @@ from typing import Any
 from chalice import Blueprint
 from pydantic import Field, field_validator
 
-from chalicelib import attachments, clock
-from chalicelib.api import Api, Call, RequestModel
+from chalicelib import attachments
 from chalicelib.attachments import UPLOAD_TOKEN_HEADER
-from chalicelib.config import current_stage, resource_name
-from chalicelib.models import Model
-from chalicelib.ratelimit import get_rate_limiter
+from chalicelib.endpoints.api import Api, Call, RequestModel
+from chalicelib.shared import clock
+from chalicelib.shared.config import current_stage, resource_name
+from chalicelib.shared.models import Model
+from chalicelib.shared.ratelimit import get_rate_limiter
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "tickets")

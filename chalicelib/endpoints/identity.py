@@ -9,10 +9,10 @@ from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib import identity
-from chalicelib.api import Api, Call, RequestModel
-from chalicelib.config import get_settings
 from chalicelib.directory import Organisation, get_directory
-from chalicelib.models import Model
+from chalicelib.endpoints.api import Api, Call, RequestModel
+from chalicelib.shared.config import get_settings
+from chalicelib.shared.models import Model
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "identity")
@@ -76,6 +76,6 @@ def local_token(call: Call) -> LocalToken:
 
 @api.route("/openapi.json", summary="This API's OpenAPI 3.1 document", anonymous=True)
 def openapi_document(call: Call) -> dict[str, Any]:
-    from chalicelib.openapi import build_document
+    from chalicelib.endpoints.openapi import build_document
 
     return build_document()

@@ -14,11 +14,8 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Rate, Response
 from pydantic import AwareDatetime, Field, field_validator
 
-from chalicelib import clock
-from chalicelib.api import Api, Call, Reply, RequestModel
 from chalicelib.auth import SUPPORT_AGENTS, authenticate
-from chalicelib.config import get_settings
-from chalicelib.errors import GuichetError
+from chalicelib.endpoints.api import Api, Call, Reply, RequestModel
 from chalicelib.livechat import push, sessions
 from chalicelib.livechat.availability import (
     Availability,
@@ -31,8 +28,11 @@ from chalicelib.livechat.availability import (
 from chalicelib.livechat.calendar import DayRule, WorkingCalendar
 from chalicelib.livechat.models import ChatMessage, categories
 from chalicelib.livechat.store import LiveChatStore, get_store
-from chalicelib.models import Model
-from chalicelib.pagination import PageQuery
+from chalicelib.shared import clock
+from chalicelib.shared.config import get_settings
+from chalicelib.shared.errors import GuichetError
+from chalicelib.shared.models import Model
+from chalicelib.shared.pagination import PageQuery
 
 if TYPE_CHECKING:
     from chalice.app import CloudWatchEvent, WebsocketEvent
@@ -123,9 +123,9 @@ def livechat_categories(call: Call) -> list[CategoryOut]:
     errors=(409, 422, 429),
 )
 def create_livechat_session(call: Call) -> Reply:
-    from chalicelib.idempotency import get_idempotency_store
     from chalicelib.livechat.transcripts import get_transcript_source
-    from chalicelib.ratelimit import get_rate_limiter
+    from chalicelib.shared.idempotency import get_idempotency_store
+    from chalicelib.shared.ratelimit import get_rate_limiter
 
     store = get_store()
     now = clock.now()

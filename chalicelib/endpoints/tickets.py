@@ -12,13 +12,14 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import DynamoDBEvent, SQSEvent
 
-from chalicelib import clock, desk, help, tickets
-from chalicelib.api import Api, Call
+from chalicelib import desk, help, tickets
 from chalicelib.attachments import UPLOAD_TOKEN_HEADER
 from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS
-from chalicelib.config import current_stage, get_settings, resource_name
-from chalicelib.pagination import Page
+from chalicelib.endpoints.api import Api, Call
 from chalicelib.routing import catalogue, consumers, dispatch
+from chalicelib.shared import clock
+from chalicelib.shared.config import current_stage, get_settings, resource_name
+from chalicelib.shared.pagination import Page
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "tickets")
@@ -202,7 +203,7 @@ def help_problems(call: Call) -> list[help.HelpProblemOut]:
     errors=(429,),
 )
 def help_request(call: Call) -> help.HelpRequestAccepted:
-    from chalicelib.ratelimit import get_rate_limiter
+    from chalicelib.shared.ratelimit import get_rate_limiter
 
     return help.submit_help_request(
         tickets.get_ticket_context(),

@@ -23,12 +23,12 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from chalicelib.livechat.calendar import OpeningRules, Transition, WorkingCalendar
-from chalicelib.models import Model
+from chalicelib.shared.models import Model
 
 if TYPE_CHECKING:
-    from chalicelib.config import Settings
     from chalicelib.livechat.push import Push
     from chalicelib.livechat.store import LiveChatStore
+    from chalicelib.shared.config import Settings
 
 CALENDAR_CACHE_SECONDS = 60.0
 _calendars: dict[tuple[str, OpeningRules], tuple[float, WorkingCalendar]] = {}

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, model_validator
 
-from chalicelib.models import Model
+from chalicelib.shared.models import Model
 
 SEARCH_DAYS = 400
 WEEKEND = (5, 6)

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from chalicelib.models import Model
+from chalicelib.shared.models import Model
 
 SessionStatus = Literal["waiting", "active", "closed"]
 Author = Literal["user", "advisor", "system"]

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic import Field, ValidationError
 
 from chalicelib.auth import Identity
-from chalicelib.errors import GuichetError, InvalidFieldsError, NotFoundError
 from chalicelib.livechat.models import ChatMessage, ChatSession, Connection
-from chalicelib.models import Model
+from chalicelib.shared.errors import GuichetError, InvalidFieldsError, NotFoundError
+from chalicelib.shared.models import Model
 
 if TYPE_CHECKING:
     from chalicelib.livechat.store import LiveChatStore
@@ -78,8 +78,8 @@ class WebSocketPush:
 
 
 def get_push(store: LiveChatStore) -> Push:
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     endpoint = get_settings().websocket_endpoint
     if not endpoint:

@@ -35,9 +35,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from chalicelib.api import RequestModel
 from chalicelib.auth import SUPPORT_AGENTS, Identity
-from chalicelib.errors import ConflictError, ForbiddenError, InvalidFieldsError, NotFoundError
+from chalicelib.endpoints.api import RequestModel
 from chalicelib.livechat.models import (
     OPEN_STATUSES,
     Author,
@@ -53,13 +52,19 @@ from chalicelib.livechat.models import (
     category,
 )
 from chalicelib.livechat.store import ConcurrentChangeError, LiveChatStore, advisor_keys
-from chalicelib.models import Model
+from chalicelib.shared.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidFieldsError,
+    NotFoundError,
+)
+from chalicelib.shared.models import Model
 
 if TYPE_CHECKING:
-    from chalicelib.idempotency import IdempotencyStore
     from chalicelib.livechat.calendar import WorkingCalendar
     from chalicelib.livechat.push import Push
-    from chalicelib.ratelimit import RateLimiter
+    from chalicelib.shared.idempotency import IdempotencyStore
+    from chalicelib.shared.ratelimit import RateLimiter
 
 Role = Literal["user", "advisor"]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -273,7 +278,7 @@ def create_session(
     store: LiveChatStore, request: SessionRequest, caller: Caller, context: CreationContext
 ) -> tuple[SessionCreated, bool]:
     """A new waiting chat (True), or the user's open one (False); 409 when closed."""
-    from chalicelib.idempotency import StoredResponse, request_hash
+    from chalicelib.shared.idempotency import StoredResponse, request_hash
 
     identity, now = caller.identity, context.now
     _check_request(request, identity)

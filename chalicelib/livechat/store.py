@@ -27,7 +27,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import dynamo
 from chalicelib.livechat.calendar import DayRule, Transition
 from chalicelib.livechat.models import (
     ChatMessage,
@@ -37,7 +36,8 @@ from chalicelib.livechat.models import (
     RatingStat,
     SessionStatus,
 )
-from chalicelib.pagination import decode_cursor, encode_cursor
+from chalicelib.shared import dynamo
+from chalicelib.shared.pagination import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -448,7 +448,7 @@ def _session_from_item(item: dict[str, Any]) -> ChatSession:
 
 
 def get_store() -> LiveChatStore:
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     return LiveChatStore(aws.table(get_settings().livechat_table), aws.client("dynamodb"))

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.auth import Identity
-from chalicelib.errors import NotFoundError
 from chalicelib.livechat.models import TranscriptLine
 from chalicelib.livechat.sessions import TranscriptSource
+from chalicelib.shared.errors import NotFoundError
 
 
 def get_transcript_source(now: datetime) -> TranscriptSource:

@@ -16,8 +16,8 @@ from typing import Literal
 from pydantic import ConfigDict
 
 from chalicelib.directory import ObjectKind
-from chalicelib.errors import InvalidFieldsError
-from chalicelib.models import Model
+from chalicelib.shared.errors import InvalidFieldsError
+from chalicelib.shared.models import Model
 
 RecipientType = Literal["support", "business"]
 ObjectNumberRule = Literal["required", "optional", "none"]

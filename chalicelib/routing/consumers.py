@@ -17,12 +17,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from chalicelib.config import Settings
 from chalicelib.directory import DirectoryRepository
-from chalicelib.logs import get_logger
 from chalicelib.routing.catalogue import RecipientType
 from chalicelib.routing.dispatch import TicketDispatch
 from chalicelib.routing.mail import Mailer
+from chalicelib.shared.config import Settings
+from chalicelib.shared.logs import get_logger
 from chalicelib.ticket_records import SYSTEM, Recipient, TicketEvent, TicketRecord
 from chalicelib.ticket_store import TicketStore
 

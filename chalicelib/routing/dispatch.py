@@ -26,12 +26,12 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict
 
-from chalicelib import dynamo
-from chalicelib.config import Settings, current_stage, resource_name
-from chalicelib.logs import get_logger
-from chalicelib.models import Model
 from chalicelib.routing.catalogue import RecipientType
 from chalicelib.routing.mail import Mailer
+from chalicelib.shared import dynamo
+from chalicelib.shared.config import Settings, current_stage, resource_name
+from chalicelib.shared.logs import get_logger
+from chalicelib.shared.models import Model
 from chalicelib.ticket_records import Recipient, TicketEvent, TicketRecord, strip_keys
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -150,8 +150,8 @@ def reply_mail_text(event: TicketEvent, settings: Settings) -> str:
 
 
 def get_ticket_queues() -> TicketQueues:
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     settings = get_settings()
     return TicketQueues(

@@ -24,7 +24,7 @@ class Mailer:
 
 
 def get_mailer() -> Mailer:
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     return Mailer(aws.client("ses"), get_settings().mail_sender)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.config import Settings
 from chalicelib.directory import BusinessObject, Organisation, User
-from chalicelib.errors import FieldError, ForbiddenError, InvalidFieldsError
-from chalicelib.models import Model
 from chalicelib.routing.catalogue import Category, Subcategory
+from chalicelib.shared.config import Settings
+from chalicelib.shared.errors import FieldError, ForbiddenError, InvalidFieldsError
+from chalicelib.shared.models import Model
 from chalicelib.ticket_records import Recipient
 
 BATCH_GET_ATTEMPTS = 3
@@ -160,7 +160,7 @@ def _recipient_error(message: str) -> InvalidFieldsError:
 
 
 def get_directory_facts() -> DirectoryFacts:
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     return DirectoryFacts(aws.dynamodb(), get_settings().directory_table)

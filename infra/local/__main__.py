@@ -45,9 +45,9 @@ def _base_environment(port: int, moto_port: int) -> dict[str, str]:
 
 def _provision() -> dict[str, str]:
     """Create the resources and the demo data; returns the variables naming them."""
-    from chalicelib import aws, clock
-    from chalicelib.config import get_settings
     from chalicelib.directory import get_directory
+    from chalicelib.shared import aws, clock
+    from chalicelib.shared.config import get_settings
     from chalicelib.ticket_store import get_ticket_store
     from infra.demo import seed_directory
     from infra.demo_tickets import seed_tickets
@@ -161,7 +161,7 @@ def main() -> int:
 
 def _make_pump() -> Any:
     from app import app
-    from chalicelib import aws
+    from chalicelib.shared import aws
     from infra.local.pump import Pump
 
     return Pump(app, aws.session())

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.logs import get_logger
+from chalicelib.shared.logs import get_logger
 from infra.resources import BUCKETS, Bucket
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import attachments, aws
+from chalicelib import attachments
 from chalicelib.attachments import (
     MB,
     Attachment,
@@ -24,8 +24,9 @@ from chalicelib.attachments import (
     get_upload_store,
     help_owner,
 )
-from chalicelib.errors import InvalidFieldsError
-from chalicelib.ratelimit import get_rate_limiter
+from chalicelib.shared import aws
+from chalicelib.shared.errors import InvalidFieldsError
+from chalicelib.shared.ratelimit import get_rate_limiter
 from tests.conftest import AwsCalls
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -469,7 +470,7 @@ def test_a_claim_lost_to_a_concurrent_ticket_cancels_the_transaction(
 ) -> None:
     from botocore.exceptions import ClientError
 
-    from chalicelib.dynamo import cancellation_codes
+    from chalicelib.shared.dynamo import cancellation_codes
 
     repo = get_attachment_repository()
     attachment = _ready_attachment()

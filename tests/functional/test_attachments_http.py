@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib import aws, clock
 from chalicelib.attachments import (
     TicketAccess,
     attachment_links,
@@ -21,6 +20,7 @@ from chalicelib.attachments import (
 )
 from chalicelib.auth import Identity
 from chalicelib.directory import get_directory
+from chalicelib.shared import aws, clock
 from tests.conftest import _clear_caches
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))

@@ -11,8 +11,8 @@ import pytest
 from chalice import Blueprint, Chalice
 from chalice.test import Client
 
-from chalicelib import api as api_module
-from chalicelib.api import Api, Call, RequestModel, problem_middleware
+from chalicelib.endpoints import api as api_module
+from chalicelib.endpoints.api import Api, Call, RequestModel, problem_middleware
 
 
 class Sample(RequestModel):
@@ -90,7 +90,7 @@ def test_method_not_allowed_is_a_problem_too(failing_app: Client) -> None:
 
 
 def test_json_log_formatter_writes_one_object_per_line() -> None:
-    from chalicelib.logs import JsonFormatter
+    from chalicelib.shared.logs import JsonFormatter
 
     record = logging.LogRecord("guichet", logging.INFO, __file__, 1, "hello %s", ("you",), None)
     record.correlation_id = "abc"

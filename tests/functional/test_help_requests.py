@@ -131,7 +131,7 @@ def test_help_requests_are_rate_limited_per_email(
 def test_help_requests_are_rate_limited_per_client_address(
     client: Any, frozen_clock: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib.config import get_settings
+    from chalicelib.shared.config import get_settings
 
     monkeypatch.setenv("HELP_REQUESTS_PER_ADDRESS_HOUR", "5")
     get_settings.cache_clear()

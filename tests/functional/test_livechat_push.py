@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib import aws
 from chalicelib.livechat import push as push_module
 from chalicelib.livechat.availability import forget_calendars
 from chalicelib.livechat.store import get_store
+from chalicelib.shared import aws
 
 ENDPOINT = "https://abc123.execute-api.eu-west-3.amazonaws.com/test"
 OPEN_FRIDAY = "2026-12-04T10:00:00+01:00"
@@ -188,7 +188,7 @@ def test_push_is_off_without_an_endpoint(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("WEBSOCKET_ENDPOINT", "")
-    from chalicelib.config import get_settings
+    from chalicelib.shared.config import get_settings
 
     get_settings.cache_clear()
 

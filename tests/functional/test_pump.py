@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from chalice import Chalice, Rate
 
-from chalicelib import aws
-from chalicelib.config import resource_name
+from chalicelib.shared import aws
+from chalicelib.shared.config import resource_name
 from infra.local.pump import Pump
 
 

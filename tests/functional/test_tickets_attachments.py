@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chalicelib import attachments, aws, clock
+from chalicelib import attachments
 from chalicelib.attachments import (
     MB,
     Attachment,
@@ -21,7 +21,8 @@ from chalicelib.attachments import (
     get_attachment_repository,
     get_upload_store,
 )
-from chalicelib.ratelimit import get_rate_limiter
+from chalicelib.shared import aws, clock
+from chalicelib.shared.ratelimit import get_rate_limiter
 from tests.conftest import AwsCalls
 from tests.functional.test_help_requests import HELP
 from tests.functional.tickets_support import SUPPORT_BODY, errors_of, post, submit

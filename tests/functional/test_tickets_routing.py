@@ -235,8 +235,8 @@ def test_handlers_are_declared_with_stage_derived_sources() -> None:
     from chalice.app import DynamoDBEventConfig, SQSEventConfig
 
     from app import app
-    from chalicelib.config import current_stage, resource_name
     from chalicelib.routing.dispatch import tickets_stream_arn
+    from chalicelib.shared.config import current_stage, resource_name
 
     sources = {source.name: source for source in app.event_sources}
     stream = sources["dispatch_tickets"]
@@ -258,7 +258,7 @@ def test_a_delivery_interrupted_before_its_email_completes_on_retry(
 ) -> None:
     from botocore.exceptions import EndpointConnectionError
 
-    from chalicelib import aws
+    from chalicelib.shared import aws
 
     ses_down = {"now": False}
 

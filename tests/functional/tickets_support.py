@@ -178,7 +178,7 @@ def failing_sqs() -> Iterator[Callable[[bool], None]]:
     """Make every SendMessage of the app's session fail (or work again)."""
     from botocore.exceptions import EndpointConnectionError
 
-    from chalicelib import aws
+    from chalicelib.shared import aws
 
     state = {"failing": False}
 

@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS
-from chalicelib.config import Settings, resource_name
+from chalicelib.shared.config import Settings, resource_name
 from infra.permissions import PERMISSIONS
 from infra.resources import BUCKETS, QUEUES, TABLES
 from infra.stack import UNASSIGNED_ROLE

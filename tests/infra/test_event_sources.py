@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.config import resource_name
+from chalicelib.shared.config import resource_name
 from infra.stack import SQS_CONSUMER, STREAM_READER
 from infra.stages import STAGES
 from tests.infra.synth_fake_app import FAKE_PERMISSIONS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.config import Settings
+from chalicelib.shared.config import Settings
 from infra.permissions import PERMISSIONS
 from infra.stack import complete_environment, missing_permissions, queue_name
 

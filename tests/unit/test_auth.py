@@ -20,7 +20,7 @@ from chalicelib.auth import (
     public_jwks,
     verify_token,
 )
-from chalicelib.errors import UnauthorizedError
+from chalicelib.shared.errors import UnauthorizedError
 
 ISSUER = "https://cognito-idp.eu-west-3.amazonaws.com/eu-west-3_test"
 AUDIENCE = "client-123"

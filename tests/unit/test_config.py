@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.config import Settings, resource_name
+from chalicelib.shared.config import Settings, resource_name
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,8 +47,8 @@ def test_fixed_clock_needs_an_offset() -> None:
 
 
 def test_fixed_clock_is_honoured_in_the_local_stage_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib import clock
-    from chalicelib.config import get_settings
+    from chalicelib.shared import clock
+    from chalicelib.shared.config import get_settings
 
     monkeypatch.setenv("GUICHET_NOW", "2026-12-04T18:29:00+01:00")
     monkeypatch.setenv("GUICHET_STAGE", "local")
@@ -74,8 +74,8 @@ def test_every_resource_env_var_is_a_setting() -> None:
 def test_local_clock_runs_from_the_instant_it_was_set_at(monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from chalicelib import clock
-    from chalicelib.config import get_settings
+    from chalicelib.shared import clock
+    from chalicelib.shared.config import get_settings
 
     monkeypatch.setenv("GUICHET_STAGE", "local")
     monkeypatch.setenv("GUICHET_NOW", "2026-12-04T18:29:00+01:00")

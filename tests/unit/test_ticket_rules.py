@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib import dynamo
 from chalicelib.help import load_solutions, valid_siret
 from chalicelib.routing.catalogue import get_catalogue
 from chalicelib.routing.dispatch import StreamRecord, dispatch_for, notice_for, tickets_stream_arn
+from chalicelib.shared import dynamo
 from chalicelib.ticket_records import (
     STATUSES,
     Actor,

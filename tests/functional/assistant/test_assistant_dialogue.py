@@ -595,8 +595,8 @@ def test_the_engine_is_built_once_per_process(client: Any) -> None:
 def test_an_organisation_left_since_the_conversation_started_no_longer_shows_its_invoices(
     client: Any, auth: Headers
 ) -> None:
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     conversation_id = start(client, auth("alice"))["conversation_id"]
     aws.table(get_settings().directory_table).delete_item(
@@ -612,8 +612,8 @@ def test_an_organisation_left_since_the_conversation_started_no_longer_shows_its
 def test_a_public_body_left_since_the_conversation_started_no_longer_shows_its_invoices(
     client: Any, auth: Headers
 ) -> None:
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     conversation_id = start(client, auth("bruno"))["conversation_id"]
     aws.table(get_settings().directory_table).delete_item(
@@ -636,7 +636,7 @@ def test_a_conversation_written_by_someone_else_meanwhile_is_a_conflict(
         get_conversation_store,
         not_understood_counter,
     )
-    from chalicelib.errors import ConflictError
+    from chalicelib.shared.errors import ConflictError
 
     store = get_conversation_store()
     now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)

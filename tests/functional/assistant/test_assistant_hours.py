@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from chalicelib import clock
 from chalicelib.assistant.hours import livechat_hours
-from chalicelib.config import get_settings
 from chalicelib.livechat.availability import forget_calendars
+from chalicelib.shared import clock
+from chalicelib.shared.config import get_settings
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from chalice import Chalice, Rate
 
-from chalicelib.config import current_stage, resource_name
+from chalicelib.shared.config import current_stage, resource_name
 
 app = Chalice(app_name="guichet")
 app.experimental_feature_flags.update(["WEBSOCKETS"])

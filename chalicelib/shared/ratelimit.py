@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chalicelib.errors import TooManyRequestsError
+from chalicelib.shared.errors import TooManyRequestsError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -35,7 +35,7 @@ class RateLimiter:
 
 
 def get_rate_limiter() -> RateLimiter:
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     return RateLimiter(aws.table(get_settings().rate_limits_table))

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from chalicelib.api import ROUTES, RouteSpec
+from chalicelib.endpoints.api import ROUTES, RouteSpec
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 STATUS_TEXT = {

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from chalicelib import dynamo
-from chalicelib.errors import InvalidFieldsError
-from chalicelib.models import Model
+from chalicelib.shared import dynamo
+from chalicelib.shared.errors import InvalidFieldsError
+from chalicelib.shared.models import Model
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -84,7 +84,7 @@ class IdempotencyStore:
 
 
 def get_idempotency_store() -> IdempotencyStore:
-    from chalicelib import aws
-    from chalicelib.config import get_settings
+    from chalicelib.shared import aws
+    from chalicelib.shared.config import get_settings
 
     return IdempotencyStore(aws.table(get_settings().idempotency_table))

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.models import Model
+from chalicelib.shared.models import Model
 
 Stage = Literal["local", "test", "dev", "prod"]
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from chalicelib.auth import Identity, authenticate
-from chalicelib.errors import (
+from chalicelib.shared.errors import (
     PROBLEM_JSON,
     BadRequestError,
     FieldError,
@@ -36,8 +36,8 @@ from chalicelib.errors import (
     UnauthorizedError,
     problem_body,
 )
-from chalicelib.logs import get_logger
-from chalicelib.models import Model
+from chalicelib.shared.logs import get_logger
+from chalicelib.shared.models import Model
 
 if TYPE_CHECKING:
     from chalice import Blueprint, Response

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.config import get_settings
+from chalicelib.shared.config import get_settings
 
 
 def now() -> datetime:

@@ -13,9 +13,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
-from chalicelib.api import RequestModel
-from chalicelib.errors import InvalidFieldsError
-from chalicelib.models import Model
+from chalicelib.endpoints.api import RequestModel
+from chalicelib.shared.errors import InvalidFieldsError
+from chalicelib.shared.models import Model
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 20
