@@ -23,7 +23,7 @@ def moto_server_with_resources(stage: str = "local") -> Iterator[dict[str, str]]
 
     from moto.server import ThreadedMotoServer
 
-    from chalicelib.directory import get_directory
+    from chalicelib.endpoints import wiring
     from chalicelib.shared import aws
     from chalicelib.shared.config import get_settings
     from infra.demo import seed_directory
@@ -48,7 +48,7 @@ def moto_server_with_resources(stage: str = "local") -> Iterator[dict[str, str]]
         env.update(create_all(aws.session(), stage))
         os.environ.update(env)
         get_settings.cache_clear()
-        seed_directory(get_directory())
+        seed_directory(wiring.directory())
         yield env
     finally:
         server.stop()

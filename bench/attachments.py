@@ -53,27 +53,29 @@ def main() -> None:
     _environment()
     from moto import mock_aws
 
-    from chalicelib import attachments
-    from chalicelib.directory import get_directory
+    from chalicelib.attachments import models as attachment_models
+    from chalicelib.attachments import service as attachments
+    from chalicelib.endpoints import wiring
     from chalicelib.shared import aws
     from chalicelib.shared.config import get_settings
-    from chalicelib.shared.ratelimit import get_rate_limiter
     from infra.demo import seed_directory
     from infra.provision import create_all
 
     with mock_aws():
         os.environ.update(create_all(aws.session(), "test"))
         get_settings.cache_clear()
-        seed_directory(get_directory())
+        seed_directory(wiring.directory())
         # Clients made from now on carry the counting hook (it is per session).
         aws.reset()
         counter = CallCounter()
         aws.session().events.register("before-call.*.*", counter.record)
-        repo = attachments.get_attachment_repository()
-        store = attachments.get_upload_store()
-        limiter = get_rate_limiter()
+        repo = wiring.attachment_repository()
+        store = wiring.upload_store()
+        limiter = wiring.rate_limiter()
 
-        def presign(uploader: attachments.Uploader, run: int = 0) -> attachments.UploadGrant:
+        def presign(
+            uploader: attachment_models.Uploader, run: int = 0
+        ) -> attachment_models.UploadGrant:
             return attachments.request_upload(
                 repo,
                 store,
@@ -87,10 +89,10 @@ def main() -> None:
                 now=datetime.now(UTC),
             )
 
-        presign(attachments.Uploader("alice"))  # warm the clients
+        presign(attachment_models.Uploader("alice"))  # warm the clients
         results: dict[str, Any] = {}
         for label, uploader in (
-            ("presign_user", attachments.Uploader("alice")),
+            ("presign_user", attachment_models.Uploader("alice")),
             ("presign_anonymous", attachments.uploader_for(None, None)),
         ):
             timings, grants = [], []

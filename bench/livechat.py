@@ -62,6 +62,7 @@ def main() -> None:
     from chalicelib.livechat.store import get_store
     from chalicelib.shared import aws
     from chalicelib.shared.config import get_settings
+    from chalicelib.shared.dynamo import DynamoTransaction
     from infra.provision import create_all
 
     with mock_aws():
@@ -93,7 +94,9 @@ def main() -> None:
         )
 
         alice = sessions.Caller(Identity(user_id="alice"))
-        created = store.create_session(
+        tx = DynamoTransaction(aws.client("dynamodb"))
+        store.create_in(
+            tx,
             sessions.ChatSession(
                 session_id="bench",
                 status="waiting",
@@ -101,9 +104,8 @@ def main() -> None:
                 created_at=OPEN_FRIDAY,
                 user_id="alice",
             ),
-            [],
         )
-        assert created
+        tx.commit()
         calls.clear()
         sessions.post_message(store, "bench", alice, "Bonjour", NoPush(), OPEN_FRIDAY)
         message_calls = dict(calls)

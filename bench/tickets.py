@@ -85,16 +85,17 @@ class Measure:
 
 def _ready_attachment(owner: str) -> str:
     """An attachment uploaded and checked, through the services (not measured)."""
-    from chalicelib import attachments
+    from chalicelib.attachments import models as attachment_models
+    from chalicelib.attachments import service as attachments
+    from chalicelib.endpoints import wiring
     from chalicelib.shared import aws, clock
-    from chalicelib.shared.ratelimit import get_rate_limiter
 
-    repo, store = attachments.get_attachment_repository(), attachments.get_upload_store()
+    repo, store = wiring.attachment_repository(), wiring.upload_store()
     grant = attachments.request_upload(
         repo,
         store,
-        get_rate_limiter(),
-        attachments.Uploader(owner),
+        wiring.rate_limiter(),
+        attachment_models.Uploader(owner),
         filename="capture.png",
         content_type="image/png",
         size=len(PNG),
@@ -118,7 +119,7 @@ def main() -> None:
     from moto import mock_aws
 
     from chalicelib.auth import mint_token
-    from chalicelib.directory import get_directory
+    from chalicelib.endpoints import wiring
     from chalicelib.shared import aws
     from chalicelib.shared.config import get_settings
     from infra.demo import USERS, seed_directory
@@ -128,7 +129,7 @@ def main() -> None:
         os.environ.update(create_all(aws.session(), "test"))
         get_settings.cache_clear()
         aws.reset()
-        seed_directory(get_directory())
+        seed_directory(wiring.directory())
         groups = {user.user_id: user.groups for user, _ in USERS}
 
         def headers(user_id: str) -> dict[str, str]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -90,6 +90,12 @@ class BusinessObject(Model):
     status_changed_at: datetime
     amount: str | None = None
     recipient_comment: str | None = None
+
+
+class UserDirectory(Protocol):
+    """The part of the directory that says who a user is and which organisations are theirs."""
+
+    def user(self, user_id: str) -> UserWithOrganisations | None: ...
 
 
 class DirectoryRepository:
@@ -334,11 +340,3 @@ def _dump(model: BaseModel) -> dict[str, Any]:
 
 def _strip(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk")}
-
-
-def get_directory() -> DirectoryRepository:
-    """The directory of this stage."""
-    from chalicelib.shared import aws
-    from chalicelib.shared.config import get_settings
-
-    return DirectoryRepository(aws.client("dynamodb"), get_settings().directory_table)

@@ -14,18 +14,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from chalicelib.shared import dynamo
-from chalicelib.ticket_records import (
+from chalicelib.endpoints import wiring
+from chalicelib.tickets.keys import event_item
+from chalicelib.tickets.records import (
     Actor,
     EmitterOrganisation,
     Recipient,
     TicketEvent,
     TicketRecord,
     TicketStatus,
-    event_item,
 )
-from chalicelib.ticket_store import TicketStore
-from chalicelib.tickets import next_reference
+from chalicelib.tickets.store import DynamoTicketStore
+from chalicelib.tickets.submission import next_reference
 from infra.demo import BOULANGERIE, MAIRIE
 
 ALICE = Actor(user_id="alice", name="Alice Martin", role="emitter")
@@ -55,12 +55,16 @@ def _event(
     )
 
 
-def _write(store: TicketStore, ticket: TicketRecord, events: list[TicketEvent]) -> None:
-    first, rest = events[0], events[1:]
-    store.create(ticket, first, [dynamo.put(store.table_name, event_item(e)) for e in rest])
+def _write(store: DynamoTicketStore, ticket: TicketRecord, events: list[TicketEvent]) -> None:
+    """The ticket and its whole history in one transaction, as the service writes them."""
+    tx = wiring.transaction()
+    store.create_in(tx, ticket, events[0])
+    for index, event in enumerate(events[1:]):
+        tx.put(f"event:{index}", store.table_name, event_item(event))
+    tx.commit()
 
 
-def seed_tickets(store: TicketStore, now: datetime) -> list[str]:
+def seed_tickets(store: DynamoTicketStore, now: datetime) -> list[str]:
     """Write the demo tickets (created a few days before `now`); returns their references."""
     start = now - timedelta(days=3)
     organisation = EmitterOrganisation(id=BOULANGERIE.id, designation=BOULANGERIE.designation)

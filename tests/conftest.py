@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib.auth import generate_signing_key, mint_token, trusted_keys
+from chalicelib.endpoints import wiring
 from chalicelib.shared import aws, clock
 from chalicelib.shared.config import get_settings
 
@@ -59,7 +60,6 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """moto, with every resource of infra/resources.py and the demo directory."""
     from moto import mock_aws
 
-    from chalicelib.directory import get_directory
     from infra.demo import seed_directory
     from infra.provision import create_all
 
@@ -70,7 +70,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         _clear_caches()
         settings = get_settings()
         aws.client("ses").verify_email_identity(EmailAddress=settings.mail_sender)
-        seed_directory(get_directory())
+        seed_directory(wiring.directory())
         _clear_caches()
         yield env
 

@@ -1,7 +1,7 @@
 """Answers from the caller's own data: their latest tickets, the status of one of their invoices.
 
-The tickets come through `TicketLookup`, a seam with the tickets area: the default adapter
-reads the tickets table's emitter index itself (one Query). Invoices come from the
+The tickets come through `LatestTickets`, a plain callable the edge builds from the tickets
+area (one Query). Invoices come from the
 directory, limited to the organisations the caller belongs to: those they issued for a
 supplier, those they received for a public body. An invoice of another organisation gets
 exactly the answer of an invoice that does not exist, so that the assistant never confirms
@@ -10,20 +10,14 @@ what others have issued or received.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
-from zoneinfo import ZoneInfo
-
-from pydantic import ConfigDict
+from typing import Protocol
 
 from chalicelib.assistant.store import OrganisationRef
 from chalicelib.directory import BusinessObject
-from chalicelib.shared.models import Model
+from chalicelib.shared.clock import paris_time
 
-if TYPE_CHECKING:
-    from chalicelib.ticket_store import TicketStore
-
-DISPLAY_TIMEZONE = ZoneInfo("Europe/Paris")
 LATEST_TICKETS = 5
 
 TICKET_STATUS_LABELS = {
@@ -40,57 +34,33 @@ OBJECT_KIND_LABELS = {
 }
 
 
-class TicketSummary(Model):
-    """A ticket as the assistant lists it."""
+class TicketLine(Protocol):
+    """A ticket as the assistant lists it (the tickets area's digest has these fields)."""
 
-    model_config = ConfigDict(frozen=True)
+    @property
+    def reference(self) -> str: ...
 
-    reference: str
-    title: str
-    status: str
-    updated_at: datetime
+    @property
+    def title(self) -> str: ...
 
+    @property
+    def status(self) -> str: ...
 
-class TicketLookup(Protocol):
-    """The caller's tickets, newest first (seam with the tickets area)."""
-
-    def latest_for(self, user_id: str, limit: int) -> list[TicketSummary]: ...
-
-
-class TicketsAreaLookup:
-    """The caller's latest tickets, as the tickets area lists them (one Query)."""
-
-    def __init__(self, store: TicketStore) -> None:
-        self._store = store
-
-    def latest_for(self, user_id: str, limit: int) -> list[TicketSummary]:
-        from chalicelib.tickets import latest_tickets
-
-        return [
-            TicketSummary(
-                reference=digest.reference,
-                title=digest.title,
-                status=digest.status,
-                updated_at=digest.updated_at,
-            )
-            for digest in latest_tickets(self._store, user_id, limit)
-        ]
+    @property
+    def updated_at(self) -> datetime: ...
 
 
-def get_ticket_lookup() -> TicketLookup:
-    """The tickets of this stage, as the assistant reads them."""
-    from chalicelib.ticket_store import get_ticket_store
-
-    return TicketsAreaLookup(get_ticket_store())
+# "The latest `limit` tickets of this user, newest first": handed in by the edge.
+LatestTickets = Callable[[str, int], Sequence[TicketLine]]
 
 
 def when(instant: datetime) -> str:
     """A date and time as French users read them, in Paris time: "20/10/2026 à 14h02"."""
-    local = instant.astimezone(DISPLAY_TIMEZONE)
+    local = paris_time(instant)
     return f"{local:%d/%m/%Y} à {local:%H}h{local:%M}"
 
 
-def tickets_text(tickets: list[TicketSummary]) -> str:
+def tickets_text(tickets: Sequence[TicketLine]) -> str:
     """The caller's latest tickets, one line each."""
     if not tickets:
         return (

@@ -29,7 +29,7 @@ from typing import Literal
 
 from chalicelib.assistant.context import (
     LATEST_TICKETS,
-    TicketLookup,
+    LatestTickets,
     invoice_numbers_variants,
     invoice_status_text,
     tickets_text,
@@ -137,7 +137,7 @@ class AssistantAdapters:
 
     store: ConversationStore
     directory: DirectoryRepository
-    tickets: TicketLookup
+    tickets: LatestTickets
     hours: LiveChatHours
 
 
@@ -452,7 +452,7 @@ def answer(adapters: AssistantAdapters, conversation: Conversation, text: str) -
     if topic_id is None:
         return Turn(NOT_UNDERSTOOD, None, False, most_asked(knowledge_base, profile))
     if conversation.owner is not None and topic_id == TICKETS_TOPIC:
-        tickets = adapters.tickets.latest_for(conversation.owner, LATEST_TICKETS)
+        tickets = adapters.tickets(conversation.owner, LATEST_TICKETS)
         return _answer_turn(knowledge_base, topic_id, profile, tickets_text(tickets))
     if conversation.owner is not None and topic_id == INVOICE_TOPIC:
         numbers = understanding.invoice_numbers if understanding else []

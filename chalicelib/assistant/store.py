@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, Field
 
 from chalicelib.shared import dynamo
+from chalicelib.shared.clock import paris_time
 from chalicelib.shared.errors import ConflictError
 from chalicelib.shared.models import Model
 
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 CONVERSATION_TTL = timedelta(days=30)
 # Counters outlive conversations: the content team compares months.
 INSIGHT_TTL = timedelta(days=400)
-INSIGHT_TIMEZONE = ZoneInfo("Europe/Paris")
 MAX_QUESTION_KEY_LENGTH = 200
 
 Author = Literal["user", "assistant"]
@@ -126,7 +125,7 @@ class InsightCounter(Model):
 
 
 def insight_day(now: datetime) -> date:
-    return now.astimezone(INSIGHT_TIMEZONE).date()
+    return paris_time(now).date()
 
 
 def not_understood_counter(normalised_question: str, now: datetime) -> InsightCounter:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from chalicelib.auth import Identity, authenticate
 from chalicelib.shared.errors import (
@@ -38,6 +38,7 @@ from chalicelib.shared.errors import (
 )
 from chalicelib.shared.logs import get_logger
 from chalicelib.shared.models import Model
+from chalicelib.shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 if TYPE_CHECKING:
     from chalice import Blueprint, Response
@@ -53,6 +54,13 @@ class RequestModel(Model):
     """Base of every request body and query: unknown fields are errors, text is trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PageQuery(RequestModel):
+    """The query parameters of every paginated listing."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(None, max_length=2048)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,9 @@ from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.assistant import dialogue
-from chalicelib.assistant.context import get_ticket_lookup
-from chalicelib.assistant.hours import livechat_hours
 from chalicelib.assistant.store import get_conversation_store, insight_day
 from chalicelib.auth import SUPPORT_AGENTS
-from chalicelib.directory import get_directory
+from chalicelib.endpoints import wiring
 from chalicelib.endpoints.api import Api, Call, RequestModel
 from chalicelib.shared import clock
 
@@ -35,15 +33,6 @@ class InsightsQuery(RequestModel):
     limit: int = Field(20, ge=1, le=100)
 
 
-def _adapters() -> dialogue.AssistantAdapters:
-    return dialogue.AssistantAdapters(
-        store=get_conversation_store(),
-        directory=get_directory(),
-        tickets=get_ticket_lookup(),
-        hours=livechat_hours(),
-    )
-
-
 @api.route(
     "/assistant/conversations",
     "POST",
@@ -53,7 +42,7 @@ def _adapters() -> dialogue.AssistantAdapters:
     anonymous=True,
 )
 def start_conversation(call: Call) -> dialogue.ConversationStarted:
-    return dialogue.start_conversation(_adapters(), call.identity, clock.now())
+    return dialogue.start_conversation(wiring.assistant_adapters(), call.identity, clock.now())
 
 
 @api.route(
@@ -68,7 +57,7 @@ def start_conversation(call: Call) -> dialogue.ConversationStarted:
 def post_message(call: Call, conversation_id: str) -> dialogue.AssistantReply:
     body: MessageIn = call.body
     return dialogue.post_message(
-        _adapters(), conversation_id, call.identity, body.text, clock.now()
+        wiring.assistant_adapters(), conversation_id, call.identity, body.text, clock.now()
     )
 
 
@@ -84,7 +73,12 @@ def post_message(call: Call, conversation_id: str) -> dialogue.AssistantReply:
 def rate_message(call: Call, conversation_id: str, message_id: str) -> dialogue.RatingResult:
     body: RatingIn = call.body
     return dialogue.rate_message(
-        _adapters(), conversation_id, message_id, call.identity, body.value, clock.now()
+        wiring.assistant_adapters(),
+        conversation_id,
+        message_id,
+        call.identity,
+        body.value,
+        clock.now(),
     )
 
 

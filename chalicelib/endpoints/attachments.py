@@ -7,13 +7,19 @@ from typing import Any
 from chalice import Blueprint
 from pydantic import Field, field_validator
 
-from chalicelib import attachments
-from chalicelib.attachments import UPLOAD_TOKEN_HEADER
+from chalicelib.attachments import service as attachments
+from chalicelib.attachments.models import (
+    UPLOAD_TOKEN_HEADER,
+    AttachmentStatus,
+    ContentType,
+    UploadGrant,
+)
+from chalicelib.attachments.uploads import uploaded_objects
+from chalicelib.endpoints import wiring
 from chalicelib.endpoints.api import Api, Call, RequestModel
 from chalicelib.shared import clock
 from chalicelib.shared.config import current_stage, resource_name
 from chalicelib.shared.models import Model
-from chalicelib.shared.ratelimit import get_rate_limiter
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "tickets")
@@ -21,7 +27,7 @@ api = Api(blueprint, "tickets")
 
 class UploadRequest(RequestModel):
     filename: str = Field(min_length=1, max_length=1000)
-    content_type: attachments.ContentType
+    content_type: ContentType
     # The upper bound (10 MB) is checked by the service: past it is a 413, not a 422.
     size: int = Field(ge=1)
 
@@ -39,17 +45,17 @@ class UploadRequest(RequestModel):
     "POST",
     summary="Ask to upload an attachment: a presigned POST to S3 (also without an account)",
     body=UploadRequest,
-    response=attachments.UploadGrant,
+    response=UploadGrant,
     status=201,
     anonymous=True,
     errors=(413, 422, 429),
 )
-def request_upload(call: Call) -> attachments.UploadGrant:
+def request_upload(call: Call) -> UploadGrant:
     body: UploadRequest = call.body
     return attachments.request_upload(
-        attachments.get_attachment_repository(),
-        attachments.get_upload_store(),
-        get_rate_limiter(),
+        wiring.attachment_repository(),
+        wiring.upload_store(),
+        wiring.rate_limiter(),
         attachments.uploader_for(call.identity, call.headers.get(UPLOAD_TOKEN_HEADER)),
         filename=body.filename,
         content_type=body.content_type,
@@ -62,13 +68,13 @@ def request_upload(call: Call) -> attachments.UploadGrant:
 @api.route(
     "/tickets/attachments/{attachment_id}",
     summary="Where an upload stands (without an account: send X-Upload-Token)",
-    response=attachments.AttachmentStatus,
+    response=AttachmentStatus,
     anonymous=True,
     errors=(404,),
 )
-def attachment_status(call: Call, attachment_id: str) -> attachments.AttachmentStatus:
+def attachment_status(call: Call, attachment_id: str) -> AttachmentStatus:
     return attachments.attachment_status(
-        attachments.get_attachment_repository(),
+        wiring.attachment_repository(),
         attachment_id,
         attachments.caller_owners(call.identity, call.headers.get(UPLOAD_TOKEN_HEADER)),
         clock.now(),
@@ -87,10 +93,10 @@ def check_upload(event: Any) -> list[dict[str, Any]]:
     # notifications, and the queue gives retries and a dead-letter queue.
     results = []
     for record in event:
-        for uploaded in attachments.uploaded_objects(record.body):
+        for uploaded in uploaded_objects(record.body):
             checked = attachments.check_upload(
-                attachments.get_attachment_repository(),
-                attachments.get_upload_store(),
+                wiring.attachment_repository(),
+                wiring.upload_store(),
                 uploaded.key,
                 clock.now(),
             )

@@ -9,7 +9,8 @@ from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib import identity
-from chalicelib.directory import Organisation, get_directory
+from chalicelib.directory import Organisation
+from chalicelib.endpoints import wiring
 from chalicelib.endpoints.api import Api, Call, RequestModel
 from chalicelib.shared.config import get_settings
 from chalicelib.shared.models import Model
@@ -42,7 +43,7 @@ def health(call: Call) -> Health:
 
 @api.route("/me", summary="The caller and their organisations", response=identity.Me, errors=(401,))
 def me(call: Call) -> identity.Me:
-    return identity.describe_me(get_directory(), call.user)
+    return identity.describe_me(wiring.directory(), call.user)
 
 
 @api.route(
@@ -54,7 +55,7 @@ def me(call: Call) -> identity.Me:
 )
 def public_organisations(call: Call) -> list[Organisation]:
     query: OrganisationQuery = call.query
-    return identity.find_public_organisations(get_directory(), query.query, query.limit)
+    return identity.find_public_organisations(wiring.directory(), query.query, query.limit)
 
 
 @api.route(
@@ -70,7 +71,7 @@ def local_token(call: Call) -> LocalToken:
     body: LocalTokenRequest = call.body
     # Token validity is about real time, whatever instant GUICHET_NOW shows the service.
     now = datetime.now(UTC)
-    token = identity.issue_local_token(get_directory(), get_settings(), body.user, now)
+    token = identity.issue_local_token(wiring.directory(), get_settings(), body.user, now)
     return LocalToken(token=token)
 
 

@@ -15,7 +15,8 @@ from chalice import Blueprint, Rate, Response
 from pydantic import AwareDatetime, Field, field_validator
 
 from chalicelib.auth import SUPPORT_AGENTS, authenticate
-from chalicelib.endpoints.api import Api, Call, Reply, RequestModel
+from chalicelib.endpoints import wiring
+from chalicelib.endpoints.api import Api, Call, PageQuery, Reply, RequestModel
 from chalicelib.livechat import push, sessions
 from chalicelib.livechat.availability import (
     Availability,
@@ -32,7 +33,6 @@ from chalicelib.shared import clock
 from chalicelib.shared.config import get_settings
 from chalicelib.shared.errors import GuichetError
 from chalicelib.shared.models import Model
-from chalicelib.shared.pagination import PageQuery
 
 if TYPE_CHECKING:
     from chalice.app import CloudWatchEvent, WebsocketEvent
@@ -123,17 +123,14 @@ def livechat_categories(call: Call) -> list[CategoryOut]:
     errors=(409, 422, 429),
 )
 def create_livechat_session(call: Call) -> Reply:
-    from chalicelib.livechat.transcripts import get_transcript_source
-    from chalicelib.shared.idempotency import get_idempotency_store
-    from chalicelib.shared.ratelimit import get_rate_limiter
-
     store = get_store()
     now = clock.now()
     context = sessions.CreationContext(
         calendar=_calendar(store),
-        transcripts=get_transcript_source(now),
-        limiter=get_rate_limiter(),
-        idempotency=get_idempotency_store(),
+        transcripts=wiring.transcript_source(now),
+        limiter=wiring.rate_limiter(),
+        idempotency=wiring.idempotency_store(),
+        transaction=wiring.transaction,
         now=now,
         client_ip=call.client_ip,
         idempotency_key=call.idempotency_key,

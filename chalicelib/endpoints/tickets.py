@@ -1,29 +1,73 @@
-"""Ticket routes (emitters, desk, help without an account) and the routing event handlers.
+"""Ticket routes: the catalogue, emitters, the recipients' desk, help without an account.
 
-Event handlers: `dispatch_tickets` reads the tickets table's stream and sends
-tickets to their queue (chalicelib/routing/dispatch.py); `deliver_support_tickets`
-and `deliver_business_tickets` consume those queues, one message at a time.
+The request models of the tickets area live here, with the edge: each is the
+area's own input model (its fields and limits) made strict for HTTP (unknown
+fields refused, text trimmed).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 from chalice import Blueprint
-from chalice.app import DynamoDBEvent, SQSEvent
+from pydantic import Field
 
-from chalicelib import desk, help, tickets
-from chalicelib.attachments import UPLOAD_TOKEN_HEADER
+from chalicelib.attachments.models import UPLOAD_TOKEN_HEADER
 from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS
-from chalicelib.endpoints.api import Api, Call
-from chalicelib.routing import catalogue, consumers, dispatch
+from chalicelib.endpoints import wiring
+from chalicelib.endpoints.api import Api, Call, PageQuery, RequestModel
+from chalicelib.routing import catalogue
 from chalicelib.shared import clock
-from chalicelib.shared.config import current_stage, get_settings, resource_name
 from chalicelib.shared.pagination import Page
+from chalicelib.tickets import desk, followup, help, submission
+from chalicelib.tickets.records import RecipientType, TicketStatus
+from chalicelib.tickets.views import SubmittedTicket, TicketChange, TicketSummary, TicketView
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "tickets")
 AGENTS = (SUPPORT_AGENTS, BUSINESS_AGENTS)
+
+
+# Requests
+
+
+class TicketSubmission(RequestModel, submission.NewTicket):
+    """`POST /tickets`."""
+
+
+class CommentRequest(RequestModel):
+    text: str = Field(min_length=1, max_length=10_000)
+    attachment_ids: list[str] = Field(default_factory=list, max_length=submission.MAX_ATTACHMENTS)
+
+
+class ReopenRequest(RequestModel):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class TicketListQuery(PageQuery):
+    status: TicketStatus | None = None
+
+
+class DeskQuery(PageQuery):
+    status: TicketStatus | None = None
+    queue: RecipientType | None = None
+    organisation_id: str | None = Field(None, max_length=64)
+
+
+class ReplyRequest(RequestModel):
+    text: str = Field(min_length=1, max_length=10_000)
+    status: Literal["waiting_for_user", "resolved"]
+
+
+class TransferRequest(RequestModel):
+    text: str | None = Field(None, max_length=10_000)
+
+
+class HelpRequest(RequestModel, help.NewHelpRequest):
+    """`POST /help/requests`."""
+
+
+# Routes
 
 
 @api.route(
@@ -40,27 +84,30 @@ def ticket_catalogue(call: Call) -> list[catalogue.CategoryOut]:
     "/tickets",
     "POST",
     summary="Submit a ticket",
-    body=tickets.TicketSubmission,
-    response=tickets.SubmittedTicket,
+    body=TicketSubmission,
+    response=SubmittedTicket,
     status=201,
     idempotent=True,
     errors=(403,),
 )
-def submit_ticket(call: Call) -> tickets.SubmittedTicket:
-    return tickets.submit_ticket(
-        tickets.get_ticket_context(), call.user, call.body, call.idempotency_key, clock.now()
+def submit_ticket(call: Call) -> SubmittedTicket:
+    return submission.submit_ticket(
+        wiring.ticket_context(), call.user, call.body, call.idempotency_key, clock.now()
     )
 
 
 @api.route(
     "/tickets",
     summary="The caller's tickets, newest first",
-    query=tickets.TicketListQuery,
-    response=Page[tickets.TicketSummary],
+    query=TicketListQuery,
+    response=Page[TicketSummary],
     errors=(422,),
 )
-def list_tickets(call: Call) -> Page[tickets.TicketSummary]:
-    return tickets.list_my_tickets(tickets.get_ticket_context(), call.user, call.query)
+def list_tickets(call: Call) -> Page[TicketSummary]:
+    query: TicketListQuery = call.query
+    return followup.list_my_tickets(
+        wiring.ticket_context(), call.user, query.status, query.limit, query.cursor
+    )
 
 
 @api.route(
@@ -69,113 +116,124 @@ def list_tickets(call: Call) -> Page[tickets.TicketSummary]:
         "A ticket with its history, comments and attachments (download URLs valid 5 minutes):"
         " for its emitter and the agents it is addressed to"
     ),
-    response=tickets.TicketView,
+    response=TicketView,
     errors=(404,),
 )
-def get_ticket(call: Call, ticket_id: str) -> tickets.TicketView:
-    return tickets.get_ticket(tickets.get_ticket_context(), call.user, ticket_id, clock.now())
+def get_ticket(call: Call, ticket_id: str) -> TicketView:
+    return followup.get_ticket(wiring.ticket_context(), call.user, ticket_id, clock.now())
 
 
 @api.route(
     "/tickets/{ticket_id}/comments",
     "POST",
     summary="Add information (and attachments) to a ticket",
-    body=tickets.CommentRequest,
-    response=tickets.TicketChange,
+    body=CommentRequest,
+    response=TicketChange,
     status=201,
     errors=(404, 409),
 )
-def comment_ticket(call: Call, ticket_id: str) -> tickets.TicketChange:
-    ctx = tickets.get_ticket_context()
-    return tickets.comment_ticket(ctx, call.user, ticket_id, call.body, clock.now())
+def comment_ticket(call: Call, ticket_id: str) -> TicketChange:
+    body: CommentRequest = call.body
+    return followup.comment_ticket(
+        wiring.ticket_context(), call.user, ticket_id, body.text, body.attachment_ids, clock.now()
+    )
 
 
 @api.route(
     "/tickets/{ticket_id}/reopen",
     "POST",
     summary="Send a resolved ticket back: the answer did not solve it",
-    body=tickets.ReopenRequest,
-    response=tickets.TicketChange,
+    body=ReopenRequest,
+    response=TicketChange,
     errors=(404, 409),
 )
-def reopen_ticket(call: Call, ticket_id: str) -> tickets.TicketChange:
-    ctx = tickets.get_ticket_context()
-    return tickets.reopen_ticket(ctx, call.user, ticket_id, call.body, clock.now())
+def reopen_ticket(call: Call, ticket_id: str) -> TicketChange:
+    body: ReopenRequest = call.body
+    return followup.reopen_ticket(
+        wiring.ticket_context(), call.user, ticket_id, body.text, clock.now()
+    )
 
 
 @api.route(
     "/tickets/{ticket_id}/close",
     "POST",
     summary="Close a ticket",
-    response=tickets.TicketChange,
+    response=TicketChange,
     errors=(404, 409),
 )
-def close_ticket(call: Call, ticket_id: str) -> tickets.TicketChange:
-    return tickets.close_ticket(tickets.get_ticket_context(), call.user, ticket_id, clock.now())
+def close_ticket(call: Call, ticket_id: str) -> TicketChange:
+    return followup.close_ticket(wiring.ticket_context(), call.user, ticket_id, clock.now())
 
 
 @api.route(
     "/desk/tickets",
     summary="An agent's desk: the tickets addressed to them, by status",
-    query=desk.DeskQuery,
-    response=Page[tickets.TicketSummary],
+    query=DeskQuery,
+    response=Page[TicketSummary],
     roles=AGENTS,
     errors=(422,),
 )
-def desk_tickets(call: Call) -> Page[tickets.TicketSummary]:
-    return desk.list_desk(tickets.get_ticket_context(), call.user, call.query)
+def desk_tickets(call: Call) -> Page[TicketSummary]:
+    query: DeskQuery = call.query
+    which = desk.DeskFilter(
+        status=query.status, queue=query.queue, organisation_id=query.organisation_id
+    )
+    return desk.list_desk(wiring.ticket_context(), call.user, which, query.limit, query.cursor)
 
 
 @api.route(
     "/desk/tickets/{ticket_id}",
     summary="A ticket of the agent's desk, with its history and attachments (download URLs)",
-    response=tickets.TicketView,
+    response=TicketView,
     roles=AGENTS,
     errors=(404,),
 )
-def desk_ticket(call: Call, ticket_id: str) -> tickets.TicketView:
-    ctx = tickets.get_ticket_context()
-    return desk.get_desk_ticket(ctx, call.user, ticket_id, clock.now())
+def desk_ticket(call: Call, ticket_id: str) -> TicketView:
+    return desk.get_desk_ticket(wiring.ticket_context(), call.user, ticket_id, clock.now())
 
 
 @api.route(
     "/desk/tickets/{ticket_id}/assign",
     "POST",
     summary="Take a ticket (needed before replying)",
-    response=tickets.TicketChange,
+    response=TicketChange,
     roles=AGENTS,
     errors=(404, 409),
 )
-def assign_ticket(call: Call, ticket_id: str) -> tickets.TicketChange:
-    return desk.assign_ticket(tickets.get_ticket_context(), call.user, ticket_id, clock.now())
+def assign_ticket(call: Call, ticket_id: str) -> TicketChange:
+    return desk.assign_ticket(wiring.ticket_context(), call.user, ticket_id, clock.now())
 
 
 @api.route(
     "/desk/tickets/{ticket_id}/reply",
     "POST",
     summary="Ask the emitter for information, or answer with a solution",
-    body=desk.ReplyRequest,
-    response=tickets.TicketChange,
+    body=ReplyRequest,
+    response=TicketChange,
     roles=AGENTS,
     errors=(404, 409),
 )
-def reply_ticket(call: Call, ticket_id: str) -> tickets.TicketChange:
-    ctx = tickets.get_ticket_context()
-    return desk.reply_ticket(ctx, call.user, ticket_id, call.body, clock.now())
+def reply_ticket(call: Call, ticket_id: str) -> TicketChange:
+    body: ReplyRequest = call.body
+    return desk.reply_ticket(
+        wiring.ticket_context(), call.user, ticket_id, body.text, body.status, clock.now()
+    )
 
 
 @api.route(
     "/desk/tickets/{ticket_id}/transfer",
     "POST",
     summary="Transfer a business ticket to the tool support",
-    body=desk.TransferRequest,
-    response=tickets.TicketChange,
+    body=TransferRequest,
+    response=TicketChange,
     roles=(BUSINESS_AGENTS,),
     errors=(404, 409),
 )
-def transfer_ticket(call: Call, ticket_id: str) -> tickets.TicketChange:
-    ctx = tickets.get_ticket_context()
-    return desk.transfer_ticket(ctx, call.user, ticket_id, call.body, clock.now())
+def transfer_ticket(call: Call, ticket_id: str) -> TicketChange:
+    body: TransferRequest = call.body
+    return desk.transfer_ticket(
+        wiring.ticket_context(), call.user, ticket_id, body.text, clock.now()
+    )
 
 
 @api.route(
@@ -195,7 +253,7 @@ def help_problems(call: Call) -> list[help.HelpProblemOut]:
         "Send a help request to the tool support without an account (with attachments:"
         " send the X-Upload-Token their uploads returned)"
     ),
-    body=help.HelpRequest,
+    body=HelpRequest,
     response=help.HelpRequestAccepted,
     status=201,
     anonymous=True,
@@ -203,11 +261,9 @@ def help_problems(call: Call) -> list[help.HelpProblemOut]:
     errors=(429,),
 )
 def help_request(call: Call) -> help.HelpRequestAccepted:
-    from chalicelib.shared.ratelimit import get_rate_limiter
-
     return help.submit_help_request(
-        tickets.get_ticket_context(),
-        get_rate_limiter(),
+        wiring.ticket_context(),
+        wiring.rate_limiter(),
         call.identity,
         call.body,
         call.client_ip,
@@ -215,46 +271,3 @@ def help_request(call: Call) -> help.HelpRequestAccepted:
         clock.now(),
         upload_token=call.headers.get(UPLOAD_TOKEN_HEADER),
     )
-
-
-# TRIM_HORIZON: tickets written before the mapping existed are dispatched too.
-@blueprint.on_dynamodb_record(
-    stream_arn=dispatch.tickets_stream_arn(), batch_size=25, starting_position="TRIM_HORIZON"
-)
-def dispatch_tickets(event: DynamoDBEvent) -> None:
-    from chalicelib.routing.mail import get_mailer
-
-    records = [
-        dispatch.StreamRecord(
-            event_name=record.event_name, new_image=record.new_image, old_image=record.old_image
-        )
-        for record in event
-    ]
-    dispatch.dispatch_changes(records, dispatch.get_ticket_queues(), get_mailer(), get_settings())
-
-
-def _deliver(event: SQSEvent, queue: Any) -> None:
-    from chalicelib.directory import get_directory
-    from chalicelib.routing.mail import get_mailer
-    from chalicelib.ticket_store import get_ticket_store
-
-    for record in event:
-        consumers.deliver_ticket(
-            record.body,
-            queue,
-            get_ticket_store(),
-            get_directory(),
-            get_mailer(),
-            get_settings(),
-            clock.now(),
-        )
-
-
-@blueprint.on_sqs_message(queue=resource_name(current_stage(), "support-tickets"), batch_size=1)
-def deliver_support_tickets(event: SQSEvent) -> None:
-    _deliver(event, "support")
-
-
-@blueprint.on_sqs_message(queue=resource_name(current_stage(), "business-tickets"), batch_size=1)
-def deliver_business_tickets(event: SQSEvent) -> None:
-    _deliver(event, "business")

@@ -52,18 +52,20 @@ from chalicelib.livechat.models import (
     category,
 )
 from chalicelib.livechat.store import ConcurrentChangeError, LiveChatStore, advisor_keys
+from chalicelib.shared.dynamo import TransactionFailed
 from chalicelib.shared.errors import (
     ConflictError,
     ForbiddenError,
     InvalidFieldsError,
     NotFoundError,
 )
+from chalicelib.shared.idempotency import Idempotency, claim_key, create_once, first_response
 from chalicelib.shared.models import Model
 
 if TYPE_CHECKING:
     from chalicelib.livechat.calendar import WorkingCalendar
     from chalicelib.livechat.push import Push
-    from chalicelib.shared.idempotency import IdempotencyStore
+    from chalicelib.shared.dynamo import Transaction
     from chalicelib.shared.ratelimit import RateLimiter
 
 Role = Literal["user", "advisor"]
@@ -268,7 +270,8 @@ class CreationContext:
     calendar: WorkingCalendar
     transcripts: TranscriptSource
     limiter: RateLimiter
-    idempotency: IdempotencyStore
+    idempotency: Idempotency
+    transaction: Callable[[], Transaction]
     now: datetime
     client_ip: str = "unknown"
     idempotency_key: str | None = None
@@ -278,19 +281,14 @@ def create_session(
     store: LiveChatStore, request: SessionRequest, caller: Caller, context: CreationContext
 ) -> tuple[SessionCreated, bool]:
     """A new waiting chat (True), or the user's open one (False); 409 when closed."""
-    from chalicelib.shared.idempotency import StoredResponse, request_hash
-
     identity, now = caller.identity, context.now
     _check_request(request, identity)
     require_open(context.calendar, now)
     owner = identity.user_id if identity else f"anonymous:{request.login_identifier}".lower()
-    scoped = fingerprint = None
-    if context.idempotency_key:
-        scoped = context.idempotency.scoped_key("livechat-session", owner, context.idempotency_key)
-        fingerprint = request_hash(request)
-        stored = context.idempotency.replay(scoped, fingerprint, now)
-        if stored is not None:
-            return SessionCreated.model_validate(stored.body), True
+    claim = claim_key("livechat-session", owner, context.idempotency_key, request)
+    first = first_response(context.idempotency, claim, now)
+    if first is not None:
+        return SessionCreated.model_validate(first), True
     if identity is not None:
         open_id = store.open_session_id(identity.user_id)
         if open_id is not None:
@@ -314,32 +312,20 @@ def create_session(
         created_at=now,
         session_token=token,
     )
-    extra = []
-    if scoped and fingerprint:
-        stored = StoredResponse(status=201, body=response.model_dump(mode="json"))
-        extra.append(context.idempotency.record(scoped, fingerprint, stored, now))
-    if store.create_session(session, extra):
-        return response, True
-    return _lost_race(store, identity, context, scoped, fingerprint)
-
-
-def _lost_race(
-    store: LiveChatStore,
-    identity: Identity | None,
-    context: CreationContext,
-    scoped: str | None,
-    fingerprint: str | None,
-) -> tuple[SessionCreated, bool]:
-    """A racing create won: answer with its chat (same user) or its response (same key)."""
-    if identity is not None:
-        open_id = store.open_session_id(identity.user_id)
-        if open_id is not None:
-            return existing_session(store, open_id), False
-    if scoped and fingerprint:
-        stored = context.idempotency.replay(scoped, fingerprint, context.now)
-        if stored is not None:
-            return SessionCreated.model_validate(stored.body), True
-    raise ConflictError("Une autre demande identique est en cours : réessayez.")
+    tx = context.transaction()
+    store.create_in(tx, session)
+    try:
+        body = create_once(context.idempotency, claim, tx, response, now)
+    except TransactionFailed as failed:
+        if identity is not None and failed.failed("lock"):
+            open_id = store.open_session_id(identity.user_id)
+            if open_id is not None:
+                return existing_session(store, open_id), False
+        raise ConflictError(
+            "Une autre demande identique est en cours : réessayez.",
+            headers={"Retry-After": "1"},
+        ) from failed
+    return SessionCreated.model_validate(body), True
 
 
 def _new_session(

@@ -37,6 +37,7 @@ from chalicelib.livechat.models import (
     SessionStatus,
 )
 from chalicelib.shared import dynamo
+from chalicelib.shared.dynamo import DynamoTransaction, Transaction
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
@@ -141,29 +142,23 @@ class LiveChatStore:
         ).get("Item")
         return None if item is None else str(item["session_id"])
 
-    def create_session(self, session: ChatSession, extra: list[dict[str, Any]]) -> bool:
-        """Create a waiting chat (and its user's lock).
+    def create_in(self, tx: Transaction, session: ChatSession) -> None:
+        """Add to `tx` a new waiting chat ("session") and its user's one-open-chat lock ("lock").
 
-        False when the user already has an open chat, or when `extra` (the
-        Idempotency-Key record) was taken by a racing retry.
+        The lock's condition fails when the user already has a waiting or active chat.
         """
+        assert isinstance(tx, DynamoTransaction)
         item = _session_item(session)
         item.update(_queue_keys(session))
         item["expires_at"] = int(session.created_at.timestamp()) + SESSION_TTL_SECONDS
-        items = [dynamo.put(self.name, item, condition="attribute_not_exists(pk)")]
+        tx.put("session", self.name, item, condition="attribute_not_exists(pk)")
         if session.user_id is not None:
             lock = {
                 "pk": f"USER#{session.user_id}",
                 "sk": "OPEN_SESSION",
                 "session_id": session.session_id,
             }
-            items.append(dynamo.put(self.name, lock, condition="attribute_not_exists(pk)"))
-        codes = self._transact(items + extra)
-        if codes is None:
-            return True
-        if "ConditionalCheckFailed" in codes[1:]:
-            return False
-        raise ConcurrentChangeError(",".join(codes))
+            tx.put("lock", self.name, lock, condition="attribute_not_exists(pk)")
 
     def queue_position(self, session: ChatSession) -> int:
         """1 for the oldest waiting chat of its category.

@@ -18,8 +18,8 @@ from pydantic import ConfigDict
 from chalicelib.directory import ObjectKind
 from chalicelib.shared.errors import InvalidFieldsError
 from chalicelib.shared.models import Model
+from chalicelib.tickets.records import RecipientType
 
-RecipientType = Literal["support", "business"]
 ObjectNumberRule = Literal["required", "optional", "none"]
 CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "catalogue.yaml"
 
@@ -82,6 +82,16 @@ class Catalogue(Model):
                 "subcategory", "Cette demande nécessite d'être connecté au portail."
             )
         return subcategory
+
+    def subcategory_label(self, category_code: str, subcategory_code: str) -> str | None:
+        """The label of a pair, None when the catalogue no longer has it."""
+        category = next((c for c in self.categories if c.code == category_code), None)
+        found = (
+            next((s for s in category.subcategories if s.code == subcategory_code), None)
+            if category
+            else None
+        )
+        return found.label if found else None
 
     def help_problem(self, code: str) -> HelpProblem | None:
         return next((p for p in self.help_problems if p.code == code), None)

@@ -14,19 +14,41 @@ dispatch (the ticket was transferred since) is dropped.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
-from chalicelib.directory import DirectoryRepository
-from chalicelib.routing.catalogue import RecipientType
+from chalicelib.directory import Organisation
 from chalicelib.routing.dispatch import TicketDispatch
 from chalicelib.routing.mail import Mailer
 from chalicelib.shared.config import Settings
 from chalicelib.shared.logs import get_logger
-from chalicelib.ticket_records import SYSTEM, Recipient, TicketEvent, TicketRecord
-from chalicelib.ticket_store import TicketStore
+from chalicelib.tickets.records import (
+    SYSTEM,
+    Recipient,
+    RecipientType,
+    TicketEvent,
+    TicketRecord,
+)
+from chalicelib.tickets.store import TicketStore
 
 Outcome = Literal["delivered", "duplicate", "stale"]
+
+
+class Organisations(Protocol):
+    """Where a public body's service e-mail is found."""
+
+    def organisation(self, organisation_id: str) -> Organisation | None: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What delivering a ticket to its recipient needs."""
+
+    store: TicketStore
+    organisations: Organisations
+    mailer: Mailer
+    settings: Settings
 
 
 class UndeliverableError(Exception):
@@ -34,27 +56,20 @@ class UndeliverableError(Exception):
 
 
 def recipient_team_email(
-    recipient: Recipient, directory: DirectoryRepository, settings: Settings
+    recipient: Recipient, organisations: Organisations, settings: Settings
 ) -> str:
     """The address of the team that handles tickets for `recipient`."""
     if recipient.type == "support":
         return settings.support_team_email
-    organisation = directory.organisation(recipient.organisation_id or "")
+    organisation = organisations.organisation(recipient.organisation_id or "")
     if organisation is None or not organisation.service_email:
         raise UndeliverableError(f"no service e-mail for {recipient.organisation_id}")
     return organisation.service_email
 
 
-def deliver_ticket(
-    body: str,
-    queue: RecipientType,
-    store: TicketStore,
-    directory: DirectoryRepository,
-    mailer: Mailer,
-    settings: Settings,
-    now: datetime,
-) -> Outcome:
+def deliver_ticket(body: str, queue: RecipientType, delivery: Delivery, now: datetime) -> Outcome:
     """Deliver one queue message (raises on anything that must be retried)."""
+    store, settings = delivery.store, delivery.settings
     message = TicketDispatch.model_validate_json(body)
     if message.recipient.type != queue:
         raise UndeliverableError(f"{message.recipient.type} ticket on the {queue} queue")
@@ -67,7 +82,7 @@ def deliver_ticket(
         return "stale"
     if ticket.notified_seq >= seq:
         return "duplicate"
-    team_email = recipient_team_email(ticket.recipient, directory, settings)
+    team_email = recipient_team_email(ticket.recipient, delivery.organisations, settings)
     if ticket.delivered_seq < seq:
         event = TicketEvent(
             event_id=f"delivered-{seq}",
@@ -83,7 +98,7 @@ def deliver_ticket(
             current = store.get(ticket.ticket_id)
             if current is None or current.dispatch_seq != seq:
                 return "stale"
-    mailer.send(
+    delivery.mailer.send(
         team_email,
         f"[{ticket.reference}] Nouveau ticket : {ticket.title}",
         team_mail_text(ticket, settings),

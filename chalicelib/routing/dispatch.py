@@ -26,13 +26,13 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict
 
-from chalicelib.routing.catalogue import RecipientType
 from chalicelib.routing.mail import Mailer
 from chalicelib.shared import dynamo
 from chalicelib.shared.config import Settings, current_stage, resource_name
 from chalicelib.shared.logs import get_logger
 from chalicelib.shared.models import Model
-from chalicelib.ticket_records import Recipient, TicketEvent, TicketRecord, strip_keys
+from chalicelib.tickets.keys import strip_keys
+from chalicelib.tickets.records import Recipient, RecipientType, TicketEvent, TicketRecord
 
 SCHEMA_VERSION: Literal[1] = 1
 # moto's default account; deployed stacks override the whole ARN.
@@ -146,15 +146,4 @@ def reply_mail_text(event: TicketEvent, settings: Settings) -> str:
         f"Ticket {event.notice.reference} : {event.notice.title}\n\n"
         f"{event.by.name} a écrit :\n{event.text or ''}\n\n"
         f"Retrouvez votre ticket sur le portail : {settings.portal_origin}\n"
-    )
-
-
-def get_ticket_queues() -> TicketQueues:
-    from chalicelib.shared import aws
-    from chalicelib.shared.config import get_settings
-
-    settings = get_settings()
-    return TicketQueues(
-        aws.client("sqs"),
-        {"support": settings.support_queue_url, "business": settings.business_queue_url},
     )

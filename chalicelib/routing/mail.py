@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 
-class Mailer:
+class Mailer(Protocol):
+    """Sends plain-text mail (SES, or a fake that keeps what it was given)."""
+
+    def send(self, to: str, subject: str, text: str) -> None: ...
+
+
+class SesMailer:
     """Sends plain-text mail from the service's verified sender."""
 
     def __init__(self, ses_client: Any, sender: str) -> None:
@@ -21,10 +27,3 @@ class Mailer:
                 "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
             },
         )
-
-
-def get_mailer() -> Mailer:
-    from chalicelib.shared import aws
-    from chalicelib.shared.config import get_settings
-
-    return Mailer(aws.client("ses"), get_settings().mail_sender)

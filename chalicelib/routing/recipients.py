@@ -10,14 +10,14 @@ BatchGetItem, which keeps a submission within its budget of AWS calls.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.directory import BusinessObject, Organisation, User
 from chalicelib.routing.catalogue import Category, Subcategory
 from chalicelib.shared.config import Settings
 from chalicelib.shared.errors import FieldError, ForbiddenError, InvalidFieldsError
 from chalicelib.shared.models import Model
-from chalicelib.ticket_records import Recipient
+from chalicelib.tickets.records import Recipient
 
 BATCH_GET_ATTEMPTS = 3
 
@@ -30,6 +30,18 @@ class SubmissionFacts(Model):
     membership: Organisation | None = None
     business_object: BusinessObject | None = None
     named_recipient: Organisation | None = None
+
+
+class SubmissionDirectory(Protocol):
+    """What a submission needs from the directory, in one read."""
+
+    def for_submission(
+        self,
+        user_id: str,
+        organisation_id: str,
+        object_number: str | None,
+        recipient_organisation_id: str | None,
+    ) -> SubmissionFacts: ...
 
 
 class DirectoryFacts:
@@ -157,10 +169,3 @@ def _checked_object(
 
 def _recipient_error(message: str) -> InvalidFieldsError:
     return InvalidFieldsError(message, errors=[FieldError("recipient_organisation_id", message)])
-
-
-def get_directory_facts() -> DirectoryFacts:
-    from chalicelib.shared import aws
-    from chalicelib.shared.config import get_settings
-
-    return DirectoryFacts(aws.dynamodb(), get_settings().directory_table)

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from chalicelib.shared.config import get_settings
+from chalicelib.shared.config import SERVICE_TIMEZONE, get_settings
+
+# The one time zone of dates users read (and of the reference counter's year).
+PARIS = ZoneInfo(SERVICE_TIMEZONE)
 
 
 def now() -> datetime:
@@ -22,3 +26,8 @@ def now() -> datetime:
             return settings.fixed_now
         return settings.fixed_now + timedelta(seconds=time.time() - settings.fixed_now_anchor)
     return datetime.now(UTC)
+
+
+def paris_time(instant: datetime) -> datetime:
+    """`instant` as users read it, in Paris time."""
+    return instant.astimezone(PARIS)

@@ -19,6 +19,9 @@ from chalicelib.shared.models import Model
 
 Stage = Literal["local", "test", "dev", "prod"]
 
+# Where the service's users live: opening hours, references' years, dates shown.
+SERVICE_TIMEZONE = "Europe/Paris"
+
 # Logical names of the resources whose physical name the app must know.
 TABLES = ("directory", "tickets", "conversations", "livechat", "idempotency", "rate-limits")
 QUEUES = ("support-tickets", "business-tickets", "upload-events")
@@ -76,7 +79,7 @@ class Settings(Model):
     portal_origin: str = Field("http://127.0.0.1:8000", alias="PORTAL_ORIGIN")
 
     # LiveChat opening hours: settings, not code.
-    livechat_timezone: str = Field("Europe/Paris", alias="LIVECHAT_TIMEZONE")
+    livechat_timezone: str = Field(SERVICE_TIMEZONE, alias="LIVECHAT_TIMEZONE")
     livechat_opens: str = Field("08:30", alias="LIVECHAT_OPENS")
     livechat_closes: str = Field("18:30", alias="LIVECHAT_CLOSES")
     # A `holidays` subdivision of France, e.g. "57" for Moselle; empty: metropolitan.

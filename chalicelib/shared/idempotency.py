@@ -1,10 +1,11 @@
 """Idempotency-Key for creating calls: a retry gets the first response, nothing is made twice.
 
 The first response is stored under (operation, caller, key) with a hash of the
-request. A service writes that record *in the same transaction* as what it
-creates (`record`), guarded by a condition, so two racing retries cannot both
-create; the loser reads the winner's response (`replay`). The same key with
-another body is a 422 on `Idempotency-Key`.
+request, *in the same transaction* as what the call creates (`create_once`),
+guarded by a condition, so two racing retries cannot both create; the loser
+reads the winner's response. The same key with another body is a 422 on
+`Idempotency-Key`. Tickets, help requests and chat sessions all create through
+`create_once`.
 
 Powertools' idempotency utility was not used: it stores the record in a
 separate write before and after the handler, which cannot be atomic with the
@@ -15,19 +16,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
-from chalicelib.shared import dynamo
-from chalicelib.shared.errors import InvalidFieldsError
+from chalicelib.shared.dynamo import DynamoTransaction, Transaction, TransactionFailed
+from chalicelib.shared.errors import ConflictError, InvalidFieldsError
 from chalicelib.shared.models import Model
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 RETENTION_SECONDS = 24 * 3600
+# The label of the idempotency record in a creating transaction.
+LABEL = "idempotency"
 
 
 class StoredResponse(Model):
@@ -35,6 +39,14 @@ class StoredResponse(Model):
 
     status: int
     body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """An Idempotency-Key scoped to its operation and caller, with the request's hash."""
+
+    scoped_key: str
+    fingerprint: str
 
 
 def request_hash(payload: Any) -> str:
@@ -45,46 +57,104 @@ def request_hash(payload: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def claim_key(operation: str, owner: str, key: str | None, request: Any) -> IdempotencyClaim | None:
+    """The claim a creating call makes with its Idempotency-Key (None without a key)."""
+    if key is None:
+        return None
+    return IdempotencyClaim(f"{operation}#{owner}#{key}", request_hash(request))
+
+
+def different_body() -> InvalidFieldsError:
+    return InvalidFieldsError.single(
+        "Idempotency-Key", "Cette clé a déjà servi pour une autre requête."
+    )
+
+
+class Idempotency(Protocol):
+    """Where first responses are kept (DynamoDB, or an in-memory fake)."""
+
+    def replay(self, claim: IdempotencyClaim, now: datetime) -> StoredResponse | None:
+        """The stored response for this key, None if there is none; 422 if the body differs."""
+        ...
+
+    def record_in(
+        self, tx: Transaction, claim: IdempotencyClaim, response: StoredResponse, now: datetime
+    ) -> None:
+        """Add to `tx` the record of `response`, written only if the key is free (LABEL)."""
+        ...
+
+
 class IdempotencyStore:
-    """First responses by scoped Idempotency-Key."""
+    """First responses by scoped Idempotency-Key, in the idempotency table."""
 
     def __init__(self, table: Table) -> None:
         self._table = table
 
-    @staticmethod
-    def scoped_key(operation: str, owner: str, key: str) -> str:
-        return f"{operation}#{owner}#{key}"
-
-    def replay(self, scoped_key: str, fingerprint: str, now: datetime) -> StoredResponse | None:
-        """The stored response for this key, None if there is none; 422 if the body differs."""
-        item = self._table.get_item(Key={"pk": scoped_key}, ConsistentRead=True).get("Item")
-        if item is None or int(item["expires_at"]) <= int(now.timestamp()):  # type: ignore[arg-type]
+    def replay(self, claim: IdempotencyClaim, now: datetime) -> StoredResponse | None:
+        item = self._table.get_item(Key={"pk": claim.scoped_key}, ConsistentRead=True).get("Item")
+        if item is None or int(str(item["expires_at"])) <= int(now.timestamp()):
             return None
-        if item["fingerprint"] != fingerprint:
-            raise InvalidFieldsError.single(
-                "Idempotency-Key", "Cette clé a déjà servi pour une autre requête."
-            )
+        if item["fingerprint"] != claim.fingerprint:
+            raise different_body()
         return StoredResponse.model_validate_json(str(item["response"]))
 
-    def record(
-        self, scoped_key: str, fingerprint: str, response: StoredResponse, now: datetime
-    ) -> dict[str, Any]:
-        """The TransactWriteItems Put that stores `response`, only if the key is free."""
-        return dynamo.put(
+    def record_in(
+        self, tx: Transaction, claim: IdempotencyClaim, response: StoredResponse, now: datetime
+    ) -> None:
+        assert isinstance(tx, DynamoTransaction)
+        instant = int(now.timestamp())
+        tx.put(
+            LABEL,
             self._table.name,
             {
-                "pk": scoped_key,
-                "fingerprint": fingerprint,
+                "pk": claim.scoped_key,
+                "fingerprint": claim.fingerprint,
                 "response": response.model_dump_json(),
-                "expires_at": int(now.timestamp()) + RETENTION_SECONDS,
+                "expires_at": instant + RETENTION_SECONDS,
             },
             condition="attribute_not_exists(pk) OR expires_at <= :now",
-            values={":now": int(now.timestamp())},
+            values={":now": instant},
         )
 
 
-def get_idempotency_store() -> IdempotencyStore:
-    from chalicelib.shared import aws
-    from chalicelib.shared.config import get_settings
+def first_response(
+    store: Idempotency, claim: IdempotencyClaim | None, now: datetime
+) -> dict[str, Any] | None:
+    """The first response to this claim's key, if there is one (422 when the body differs)."""
+    if claim is None:
+        return None
+    stored = store.replay(claim, now)
+    return stored.body if stored else None
 
-    return IdempotencyStore(aws.table(get_settings().idempotency_table))
+
+def create_once(
+    store: Idempotency,
+    claim: IdempotencyClaim | None,
+    tx: Transaction,
+    response: BaseModel,
+    now: datetime,
+    status: int = 201,
+) -> dict[str, Any]:
+    """Commit `tx`, which creates something, with the record of `response` under `claim`.
+
+    Returns the response body to give: `response`'s, or, when a concurrent retry
+    with the same key committed first, that retry's. Any other failure of the
+    transaction propagates (TransactionFailed) for the caller to explain.
+    """
+    body: dict[str, Any] = response.model_dump(mode="json")
+    if claim is not None:
+        store.record_in(tx, claim, StoredResponse(status=status, body=body), now)
+    try:
+        tx.commit()
+    except TransactionFailed as failed:
+        if claim is None or not failed.failed(LABEL):
+            raise
+        winner = store.replay(claim, now)
+        if winner is None:
+            # The winner's record expired between its write and this read.
+            raise ConflictError(
+                "Une requête identique vient d'être traitée : réessayez.",
+                headers={"Retry-After": "1"},
+            ) from failed
+        return winner.body
+    return body

@@ -1,5 +1,7 @@
 """Paginated listings with an opaque cursor: `?limit=&cursor=` in, `items` and `next_cursor` out.
 
+The query parameters are validated at the edge (`chalicelib.endpoints.api.PageQuery`).
+
 The cursor is DynamoDB's LastEvaluatedKey, encoded. It is checked against the
 partition being read, so a cursor cannot move a Query to someone else's items
 (and a tampered one is a 422, not a DynamoDB error).
@@ -11,22 +13,12 @@ import base64
 import json
 from typing import Any, Generic, TypeVar
 
-from pydantic import Field
-
-from chalicelib.endpoints.api import RequestModel
 from chalicelib.shared.errors import InvalidFieldsError
 from chalicelib.shared.models import Model
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-
-
-class PageQuery(RequestModel):
-    """The query parameters of every paginated listing."""
-
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(None, max_length=2048)
 
 
 class Page(Model, Generic[T]):

@@ -20,6 +20,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from chalicelib.endpoints import wiring
+
 ROOT = Path(__file__).resolve().parents[2]
 STAGE = "local"
 REGION = "eu-west-3"
@@ -45,10 +47,9 @@ def _base_environment(port: int, moto_port: int) -> dict[str, str]:
 
 def _provision() -> dict[str, str]:
     """Create the resources and the demo data; returns the variables naming them."""
-    from chalicelib.directory import get_directory
+
     from chalicelib.shared import aws, clock
     from chalicelib.shared.config import get_settings
-    from chalicelib.ticket_store import get_ticket_store
     from infra.demo import seed_directory
     from infra.demo_tickets import seed_tickets
     from infra.provision import create_all
@@ -57,8 +58,8 @@ def _provision() -> dict[str, str]:
     os.environ.update(env)
     get_settings.cache_clear()
     aws.client("ses").verify_email_identity(EmailAddress=get_settings().mail_sender)
-    seed_directory(get_directory())
-    seed_tickets(get_ticket_store(), clock.now())
+    seed_directory(wiring.directory())
+    seed_tickets(wiring.ticket_store(), clock.now())
     return env
 
 

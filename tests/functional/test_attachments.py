@@ -10,23 +10,20 @@ from typing import Any
 
 import pytest
 
-from chalicelib import attachments
-from chalicelib.attachments import (
-    MB,
-    Attachment,
-    AttachmentRepository,
-    Uploader,
-    UploadStore,
+from chalicelib.attachments import service as attachments
+from chalicelib.attachments.models import MB, Attachment, AttachmentClaim, Uploader
+from chalicelib.attachments.repository import AttachmentRepository
+from chalicelib.attachments.service import (
     check_upload,
     claim_attachments,
     claim_conflicts,
-    get_attachment_repository,
-    get_upload_store,
     help_owner,
 )
+from chalicelib.attachments.uploads import S3UploadStore
+from chalicelib.endpoints import wiring
 from chalicelib.shared import aws
+from chalicelib.shared.dynamo import TransactionFailed
 from chalicelib.shared.errors import InvalidFieldsError
-from chalicelib.shared.ratelimit import get_rate_limiter
 from tests.conftest import AwsCalls
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -49,11 +46,11 @@ def _ready_attachment(
     owner: str = "alice", data: bytes = PNG, content_type: str = "image/png", size: int = 0
 ) -> Attachment:
     """An attachment uploaded and checked, straight through the services."""
-    repo, store = get_attachment_repository(), get_upload_store()
+    repo, store = wiring.attachment_repository(), wiring.upload_store()
     grant = attachments.request_upload(
         repo,
         store,
-        get_rate_limiter(),
+        wiring.rate_limiter(),
         Uploader(owner),
         filename="pièce.png",
         content_type=content_type,
@@ -67,12 +64,12 @@ def _ready_attachment(
     return checked
 
 
-def _s3_put(store: UploadStore, key: str, data: bytes, content_type: str) -> None:
+def _s3_put(store: S3UploadStore, key: str, data: bytes, content_type: str) -> None:
     aws.s3().put_object(Bucket=store.bucket, Key=key, Body=data, ContentType=content_type)
 
 
 def _object_exists(key: str) -> bool:
-    listed = aws.s3().list_objects_v2(Bucket=get_upload_store().bucket, Prefix=key)
+    listed = aws.s3().list_objects_v2(Bucket=wiring.upload_store().bucket, Prefix=key)
     return bool(listed.get("KeyCount"))
 
 
@@ -110,7 +107,7 @@ def test_an_anonymous_upload_gets_a_client_token_and_costs_two_aws_calls(
     assert aws_calls.count("UpdateItem") == 1  # the rate limit
     assert body["client_token"]
     assert body["upload"]["fields"]["key"].startswith("uploads/help/")
-    stored = get_attachment_repository().get(body["attachment_id"])
+    stored = wiring.attachment_repository().get(body["attachment_id"])
     assert stored is not None
     assert stored.owner == help_owner(body["client_token"])
     assert body["client_token"] not in json.dumps(stored.model_dump(mode="json"))
@@ -125,7 +122,7 @@ def test_a_second_anonymous_upload_can_reuse_the_client_token(client: Any) -> No
     )
 
     assert second["client_token"] == first["client_token"]
-    repo = get_attachment_repository()
+    repo = wiring.attachment_repository()
     assert repo.get(second["attachment_id"]).owner == repo.get(first["attachment_id"]).owner  # type: ignore[union-attr]
 
 
@@ -199,7 +196,7 @@ def test_an_upload_never_made_is_gone_after_its_ttl(
 ) -> None:
     frozen_clock("2026-12-04T10:00:00+01:00")
     _, body = _post_upload(client, auth("alice"))
-    stored = get_attachment_repository().get(body["attachment_id"])
+    stored = wiring.attachment_repository().get(body["attachment_id"])
     assert stored is not None and stored.expires_at is not None
 
     frozen_clock("2026-12-04T11:00:01+01:00")
@@ -227,7 +224,7 @@ def _deliver_s3_events(client: Any) -> int:
 def test_an_uploaded_png_announced_by_s3_becomes_ready_and_tagged(client: Any, auth: Auth) -> None:
     _, body = _post_upload(client, auth("alice"), size=len(PNG))
     key = body["upload"]["fields"]["key"]
-    _s3_put(get_upload_store(), key, PNG, "image/png")
+    _s3_put(wiring.upload_store(), key, PNG, "image/png")
 
     delivered = _deliver_s3_events(client)
 
@@ -236,7 +233,7 @@ def test_an_uploaded_png_announced_by_s3_becomes_ready_and_tagged(client: Any, a
         client.http.get("/tickets/attachments/" + body["attachment_id"], headers=auth("alice")).body
     )
     assert status["status"] == "ready" and status["size"] == len(PNG)
-    tags = aws.s3().get_object_tagging(Bucket=get_upload_store().bucket, Key=key)["TagSet"]
+    tags = aws.s3().get_object_tagging(Bucket=wiring.upload_store().bucket, Key=key)["TagSet"]
     assert tags == [{"Key": "status", "Value": "ready"}]
 
 
@@ -261,11 +258,11 @@ def test_an_object_unlike_its_declaration_is_deleted_and_the_attachment_rejected
 ) -> None:
     _, body = _post_upload(client, auth("alice"), content_type=declared_type, size=declared_size)
     key = body["upload"]["fields"]["key"]
-    _s3_put(get_upload_store(), key, data, sent_type)
+    _s3_put(wiring.upload_store(), key, data, sent_type)
 
     _deliver_s3_events(client)
 
-    stored = get_attachment_repository().get(body["attachment_id"])
+    stored = wiring.attachment_repository().get(body["attachment_id"])
     assert stored is not None and stored.status == "rejected"
     assert stored.reason is not None and fragment in stored.reason
     assert not _object_exists(key)
@@ -274,7 +271,7 @@ def test_an_object_unlike_its_declaration_is_deleted_and_the_attachment_rejected
 def test_a_checked_file_replaced_by_a_bad_one_is_rejected_for_good(client: Any, auth: Auth) -> None:
     _, body = _post_upload(client, auth("alice"), size=len(PNG))
     key = body["upload"]["fields"]["key"]
-    store, repo = get_upload_store(), get_attachment_repository()
+    store, repo = wiring.upload_store(), wiring.attachment_repository()
     _s3_put(store, key, PNG, "image/png")
     _deliver_s3_events(client)
 
@@ -288,7 +285,7 @@ def test_a_checked_file_replaced_by_a_bad_one_is_rejected_for_good(client: Any, 
 
 
 def test_an_object_nobody_asked_for_is_deleted(client: Any) -> None:
-    store = get_upload_store()
+    store = wiring.upload_store()
     _s3_put(store, "uploads/alice/not-an-attachment/file.png", PNG, "image/png")
     _s3_put(store, "uploads/stray.png", PNG, "image/png")
 
@@ -304,7 +301,7 @@ def test_an_upload_arriving_after_its_attachment_expired_is_deleted(
     frozen_clock("2026-12-04T10:00:00+01:00")
     _, body = _post_upload(client, auth("alice"), size=len(PNG))
     key = body["upload"]["fields"]["key"]
-    _s3_put(get_upload_store(), key, PNG, "image/png")
+    _s3_put(wiring.upload_store(), key, PNG, "image/png")
     frozen_clock("2026-12-04T11:30:00+01:00")
 
     _deliver_s3_events(client)
@@ -313,11 +310,11 @@ def test_an_upload_arriving_after_its_attachment_expired_is_deleted(
 
 
 def test_checking_one_upload_costs_four_aws_calls(aws_calls: AwsCalls) -> None:
-    repo, store = get_attachment_repository(), get_upload_store()
+    repo, store = wiring.attachment_repository(), wiring.upload_store()
     grant = attachments.request_upload(
         repo,
         store,
-        get_rate_limiter(),
+        wiring.rate_limiter(),
         Uploader("alice"),
         filename="a.png",
         content_type="image/png",
@@ -337,12 +334,19 @@ def test_checking_one_upload_costs_four_aws_calls(aws_calls: AwsCalls) -> None:
 # ---------------------------------------------------------------- the seam: claiming
 
 
+def _commit(repo: AttachmentRepository, claim: AttachmentClaim) -> None:
+    """Run a claim on its own transaction (in the service it shares the ticket's)."""
+    tx = wiring.transaction()
+    repo.claim_in(tx, claim, NOW)
+    tx.commit()
+
+
 def test_a_ready_attachment_can_be_put_on_a_ticket(aws_env: dict[str, str]) -> None:
-    repo = get_attachment_repository()
+    repo = wiring.attachment_repository()
     attachment = _ready_attachment()
 
     claim = claim_attachments(repo, "alice", [attachment.attachment_id], "T-1", now=NOW)
-    repo.commit(claim.transaction_items)
+    _commit(repo, claim)
 
     assert [a.attachment_id for a in claim.attachments] == [attachment.attachment_id]
     assert claim.total_bytes == len(PNG)
@@ -354,19 +358,15 @@ def test_a_ready_attachment_can_be_put_on_a_ticket(aws_env: dict[str, str]) -> N
 def test_claiming_again_for_the_same_ticket_is_allowed_but_not_for_another(
     aws_env: dict[str, str],
 ) -> None:
-    repo = get_attachment_repository()
+    repo = wiring.attachment_repository()
     attachment = _ready_attachment()
-    repo.commit(
-        claim_attachments(
-            repo, "alice", [attachment.attachment_id], "T-1", now=NOW
-        ).transaction_items
-    )
+    _commit(repo, claim_attachments(repo, "alice", [attachment.attachment_id], "T-1", now=NOW))
 
     again = claim_attachments(repo, "alice", [attachment.attachment_id], "T-1", now=NOW)
     with pytest.raises(InvalidFieldsError) as other:
         claim_attachments(repo, "alice", [attachment.attachment_id], "T-2", now=NOW)
 
-    repo.commit(again.transaction_items)
+    _commit(repo, again)
     assert [(e.field, e.message) for e in other.value.errors] == [
         ("attachment_ids.0", "Pièce jointe déjà jointe à un autre ticket.")
     ]
@@ -384,7 +384,7 @@ def _claim_errors(
 def test_another_users_or_unknown_attachment_is_refused_naming_its_index(
     aws_env: dict[str, str],
 ) -> None:
-    repo = get_attachment_repository()
+    repo = wiring.attachment_repository()
     mine = _ready_attachment("alice")
     claires = _ready_attachment("claire")
 
@@ -397,7 +397,7 @@ def test_another_users_or_unknown_attachment_is_refused_naming_its_index(
 
 
 def test_the_same_attachment_twice_is_refused(aws_env: dict[str, str]) -> None:
-    repo = get_attachment_repository()
+    repo = wiring.attachment_repository()
     mine = _ready_attachment()
 
     errors = _claim_errors(repo, [mine.attachment_id, mine.attachment_id])
@@ -406,11 +406,11 @@ def test_the_same_attachment_twice_is_refused(aws_env: dict[str, str]) -> None:
 
 
 def test_pending_and_rejected_attachments_are_refused(aws_env: dict[str, str]) -> None:
-    repo, store = get_attachment_repository(), get_upload_store()
+    repo, store = wiring.attachment_repository(), wiring.upload_store()
     pending = attachments.request_upload(
         repo,
         store,
-        get_rate_limiter(),
+        wiring.rate_limiter(),
         Uploader("alice"),
         filename="a.pdf",
         content_type="application/pdf",
@@ -421,7 +421,7 @@ def test_pending_and_rejected_attachments_are_refused(aws_env: dict[str, str]) -
     rejected = attachments.request_upload(
         repo,
         store,
-        get_rate_limiter(),
+        wiring.rate_limiter(),
         Uploader("alice"),
         filename="b.pdf",
         content_type="application/pdf",
@@ -441,7 +441,7 @@ def test_pending_and_rejected_attachments_are_refused(aws_env: dict[str, str]) -
 def test_at_most_five_attachments_and_twenty_megabytes_per_ticket(
     aws_env: dict[str, str],
 ) -> None:
-    repo = get_attachment_repository()
+    repo = wiring.attachment_repository()
     ids = [_ready_attachment().attachment_id for _ in range(2)]
 
     too_many = _claim_errors(repo, ids, already_on_ticket=4)
@@ -455,41 +455,32 @@ def test_at_most_five_attachments_and_twenty_megabytes_per_ticket(
 def test_anonymous_uploads_are_claimed_with_their_client_token_owner(
     aws_env: dict[str, str],
 ) -> None:
-    repo = get_attachment_repository()
+    repo = wiring.attachment_repository()
     owner = help_owner("t" * 43)
     attachment = _ready_attachment(owner)
 
     claim = claim_attachments(repo, owner, [attachment.attachment_id], "HELP-1", now=NOW)
 
     assert _claim_errors(repo, [attachment.attachment_id], owner=help_owner("u" * 43))
-    assert len(claim.transaction_items) == 1
+    assert [a.attachment_id for a in claim.attachments] == [attachment.attachment_id]
 
 
 def test_a_claim_lost_to_a_concurrent_ticket_cancels_the_transaction(
     aws_env: dict[str, str],
 ) -> None:
-    from botocore.exceptions import ClientError
-
-    from chalicelib.shared.dynamo import cancellation_codes
-
-    repo = get_attachment_repository()
+    repo = wiring.attachment_repository()
     attachment = _ready_attachment()
     first = claim_attachments(repo, "alice", [attachment.attachment_id], "T-1", now=NOW)
     second = claim_attachments(repo, "alice", [attachment.attachment_id], "T-2", now=NOW)
-    repo.commit(first.transaction_items)
-    ticket_put = {
-        "Put": {
-            "TableName": aws_env["TICKETS_TABLE"],
-            "Item": {"pk": {"S": "TICKET#T-2"}, "sk": {"S": "TICKET"}},
-        }
-    }
+    _commit(repo, first)
+    tx = wiring.transaction()
+    tx.put("ticket", aws_env["TICKETS_TABLE"], {"pk": "TICKET#T-2", "sk": "TICKET"})
+    repo.claim_in(tx, second, NOW)
 
-    with pytest.raises(ClientError) as raised:
-        aws.client("dynamodb").transact_write_items(
-            TransactItems=[ticket_put, *second.transaction_items]
-        )
+    with pytest.raises(TransactionFailed) as raised:
+        tx.commit()
 
-    conflict = claim_conflicts(cancellation_codes(raised.value), 1, [attachment.attachment_id])
+    conflict = claim_conflicts(raised.value, second)
     assert conflict is not None
     assert [e.field for e in conflict.errors] == ["attachment_ids.0"]
     assert repo.get(attachment.attachment_id).ticket_id == "T-1"  # type: ignore[union-attr]
@@ -498,12 +489,13 @@ def test_a_claim_lost_to_a_concurrent_ticket_cancels_the_transaction(
 def test_links_list_only_the_tickets_ready_attachments_for_five_minutes(
     aws_env: dict[str, str],
 ) -> None:
-    repo, store = get_attachment_repository(), get_upload_store()
+    repo, store = wiring.attachment_repository(), wiring.upload_store()
     first, second = _ready_attachment(), _ready_attachment()
-    repo.commit(
+    _commit(
+        repo,
         claim_attachments(
             repo, "alice", [first.attachment_id, second.attachment_id], "T-1", now=NOW
-        ).transaction_items
+        ),
     )
 
     links = attachments.attachment_links(repo, store, "T-1", NOW)

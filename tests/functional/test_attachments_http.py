@@ -10,18 +10,10 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.attachments import (
-    TicketAccess,
-    attachment_links,
-    claim_attachments,
-    get_attachment_repository,
-    get_upload_store,
-    may_download,
-)
-from chalicelib.auth import Identity
-from chalicelib.directory import get_directory
-from chalicelib.shared import aws, clock
+from chalicelib.endpoints import wiring
+from chalicelib.shared import aws
 from tests.conftest import _clear_caches
+from tests.functional.tickets_support import submit
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
 PDF = b"%PDF-1.4\n" + b"1" * 100
@@ -61,7 +53,7 @@ def served_client(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[An
     for name, value in create_all(aws.session(), "test").items():
         monkeypatch.setenv(name, value)
     _clear_caches()
-    seed_directory(get_directory())
+    seed_directory(wiring.directory())
     with Client(app, stage_name="test") as client:
         yield client
 
@@ -101,17 +93,6 @@ def _status(client: Any, headers: dict[str, str], attachment_id: str) -> dict[st
     return result
 
 
-def _links_for(user_id: str, ticket: TicketAccess, ticket_id: str) -> list[Any]:
-    """What GET /tickets/{id} will do: links only for those allowed to download."""
-    user = get_directory().user(user_id)
-    assert user is not None
-    viewer = Identity(user_id=user_id, roles=frozenset(user.groups))
-    organisations = [organisation.id for organisation in user.organisations]
-    if not may_download(viewer, organisations, ticket):
-        return []
-    return attachment_links(get_attachment_repository(), get_upload_store(), ticket_id, clock.now())
-
-
 def test_a_png_posted_with_the_form_becomes_ready_goes_on_a_ticket_and_downloads_for_those_allowed(
     served_client: Any, auth: Auth, moto_url: str
 ) -> None:
@@ -120,17 +101,20 @@ def test_a_png_posted_with_the_form_becomes_ready_goes_on_a_ticket_and_downloads
 
     _deliver_s3_events(served_client)
     status = _status(served_client, auth("alice"), grant["attachment_id"])
-    repo = get_attachment_repository()
-    claim = claim_attachments(repo, "alice", [grant["attachment_id"]], "T-1", now=clock.now())
-    repo.commit(claim.transaction_items)
-    ticket = TicketAccess("alice", "business", "org-mairie-valbourg")
-    downloads = {user: _links_for(user, ticket, "T-1") for user in ("alice", "marc", "bruno")}
+    submitted = submit(served_client, auth("alice"), {"attachment_ids": [grant["attachment_id"]]})
+    ticket_id = json.loads(submitted.body)["ticket_id"]
+    views = {
+        user: served_client.http.get(f"/tickets/{ticket_id}", headers=auth(user))
+        for user in ("alice", "marc", "bruno")
+    }
 
     assert status["status"] == "ready" and status["size"] == len(PNG)
-    assert downloads["bruno"] == []
+    assert submitted.status_code == 201, submitted.body
+    assert views["bruno"].status_code == 404
     for user in ("alice", "marc"):
-        [link] = downloads[user]
-        fetched = requests.get(link.download_url, timeout=10)
+        assert views[user].status_code == 200, views[user].body
+        [link] = json.loads(views[user].body)["attachments"]
+        fetched = requests.get(link["download_url"], timeout=10)
         assert fetched.status_code == 200, user
         assert fetched.content == PNG
         assert fetched.headers["Content-Disposition"].startswith("attachment;")
@@ -156,6 +140,6 @@ def test_a_posted_file_unlike_its_declaration_is_rejected_and_deleted(
     assert status["status"] == "rejected"
     assert fragment in status["reason"]
     listed = aws.s3().list_objects_v2(
-        Bucket=get_upload_store().bucket, Prefix=grant["upload"]["fields"]["key"]
+        Bucket=wiring.upload_store().bucket, Prefix=grant["upload"]["fields"]["key"]
     )
     assert listed["KeyCount"] == 0

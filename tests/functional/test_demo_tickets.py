@@ -7,14 +7,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.endpoints import wiring
+
 Auth = Callable[[str], dict[str, str]]
 
 
 def test_demo_tickets_show_on_both_sides(client: Any, auth: Auth) -> None:
-    from chalicelib.ticket_store import get_ticket_store
+
     from infra.demo_tickets import seed_tickets
 
-    references = seed_tickets(get_ticket_store(), datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+    references = seed_tickets(wiring.ticket_store(), datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
 
     mine = json.loads(client.http.get("/tickets", headers=auth("alice")).body)["items"]
     marc = json.loads(client.http.get("/desk/tickets", headers=auth("marc")).body)["items"]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.directory import User, get_directory
+from chalicelib.directory import User
+from chalicelib.endpoints import wiring
 from infra.demo import BUSINESS_OBJECTS, HOPITAL
 
 
 def test_a_public_body_member_finds_the_objects_it_received_in_one_call(
     aws_calls: Any,
 ) -> None:
-    directory = get_directory()
+    directory = wiring.directory()
     aws_calls.reset()
 
     found = directory.received_business_objects(
@@ -26,7 +27,7 @@ def test_a_public_body_member_finds_the_objects_it_received_in_one_call(
 
 
 def test_an_organisation_the_user_does_not_belong_to_reveals_nothing(aws_env: Any) -> None:
-    found = get_directory().received_business_objects(
+    found = wiring.directory().received_business_objects(
         "alice", ["org-mairie-valbourg"], ["FA-2026-0002"]
     )
 
@@ -34,7 +35,7 @@ def test_an_organisation_the_user_does_not_belong_to_reveals_nothing(aws_env: An
 
 
 def test_a_readdressed_object_leaves_its_former_recipient(aws_env: Any) -> None:
-    directory = get_directory()
+    directory = wiring.directory()
     invoice = next(obj for obj in BUSINESS_OBJECTS if obj.number == "FA-2026-0004")
     directory.put_user(
         User(

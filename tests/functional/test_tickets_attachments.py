@@ -12,17 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chalicelib import attachments
-from chalicelib.attachments import (
-    MB,
-    Attachment,
-    Uploader,
-    check_upload,
-    get_attachment_repository,
-    get_upload_store,
-)
+from chalicelib.attachments import service as attachments
+from chalicelib.attachments.models import MB, Attachment, Uploader
+from chalicelib.attachments.service import check_upload
+from chalicelib.endpoints import wiring
 from chalicelib.shared import aws, clock
-from chalicelib.shared.ratelimit import get_rate_limiter
 from tests.conftest import AwsCalls
 from tests.functional.test_help_requests import HELP
 from tests.functional.tickets_support import SUPPORT_BODY, errors_of, post, submit
@@ -36,11 +30,11 @@ def _upload(
     owner: str = "alice", data: bytes = PNG, content_type: str = "image/png", check: bool = True
 ) -> str:
     """An attachment uploaded to S3 and checked (ready, or rejected if `data` lies)."""
-    repo, store = get_attachment_repository(), get_upload_store()
+    repo, store = wiring.attachment_repository(), wiring.upload_store()
     grant = attachments.request_upload(
         repo,
         store,
-        get_rate_limiter(),
+        wiring.rate_limiter(),
         Uploader(owner),
         filename="capture écran.png",
         content_type=content_type,
@@ -58,7 +52,7 @@ def _upload(
 def _big(size: int, owner: str = "alice") -> str:
     """A ready attachment of `size` bytes, written straight to the table (no 8 MB upload)."""
     attachment_id = uuid.uuid4().hex
-    get_attachment_repository().add(
+    wiring.attachment_repository().add(
         Attachment(
             attachment_id=attachment_id,
             owner=owner,
@@ -76,7 +70,7 @@ def _big(size: int, owner: str = "alice") -> str:
 
 
 def _stored(attachment_id: str) -> Attachment:
-    found = get_attachment_repository().get(attachment_id)
+    found = wiring.attachment_repository().get(attachment_id)
     assert found is not None
     return found
 
@@ -208,11 +202,13 @@ def stolen_before_transaction(client: Any) -> Iterator[Callable[[str], None]]:
         attachment_id, state["attachment_id"] = state["attachment_id"], None
         if attachment_id is None:
             return
-        repo = get_attachment_repository()
+        repo = wiring.attachment_repository()
         claim = attachments.claim_attachments(
             repo, "alice", [attachment_id], "someone-else", now=clock.now()
         )
-        repo.commit(claim.transaction_items)  # re-enters this hook with nothing to steal
+        tx = wiring.transaction()
+        repo.claim_in(tx, claim, clock.now())
+        tx.commit()  # re-enters this hook with nothing to steal
 
     def arm(attachment_id: str) -> None:
         state["attachment_id"] = attachment_id
@@ -304,10 +300,10 @@ def _anonymous_upload(client: Any, token: str | None = None) -> dict[str, Any]:
     response = client.http.post("/tickets/attachments", headers=headers, body=json.dumps(body))
     assert response.status_code == 201, response.body
     grant = dict(json.loads(response.body))
-    store = get_upload_store()
+    store = wiring.upload_store()
     key = grant["upload"]["fields"]["key"]
     aws.s3().put_object(Bucket=store.bucket, Key=key, Body=PNG, ContentType="image/png")
-    assert check_upload(get_attachment_repository(), store, key, clock.now()) is not None
+    assert check_upload(wiring.attachment_repository(), store, key, clock.now()) is not None
     return grant
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.endpoints import wiring
 from tests.functional.tickets_support import (
     SUPPORT_BODY,
     RoutingPump,
@@ -110,10 +111,10 @@ def test_desk_list_costs_two_queries_for_a_business_agent(
 def test_business_agent_of_several_bodies_names_the_desk(
     client: Any, auth: Auth, token_for: Callable[..., str]
 ) -> None:
-    from chalicelib.directory import User, get_directory
+    from chalicelib.directory import User
     from infra.demo import HOPITAL, MAIRIE
 
-    get_directory().put_user(
+    wiring.directory().put_user(
         User(user_id="nina", email="nina@example.fr", name="Nina", groups=["business_agents"]),
         (MAIRIE, HOPITAL),
     )
@@ -155,10 +156,10 @@ def test_agents_get_404_for_tickets_not_addressed_to_them(client: Any, auth: Aut
 def test_business_agent_of_another_body_gets_404(
     client: Any, auth: Auth, token_for: Callable[..., str]
 ) -> None:
-    from chalicelib.directory import User, get_directory
+    from chalicelib.directory import User
     from infra.demo import TRIBUNAL
 
-    get_directory().put_user(
+    wiring.directory().put_user(
         User(user_id="theo", email="theo@example.fr", name="Théo", groups=["business_agents"]),
         (TRIBUNAL,),
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.endpoints import wiring
 from tests.functional.tickets_support import SUPPORT_BODY, errors_of, post, submit
 
 Auth = Callable[[str], dict[str, str]]
@@ -281,14 +282,14 @@ def test_reopen_needs_a_text(client: Any, auth: Auth) -> None:
 def test_latest_tickets_for_the_assistant_is_one_query(
     client: Any, auth: Auth, aws_calls: Any
 ) -> None:
-    from chalicelib.ticket_store import get_ticket_store
-    from chalicelib.tickets import latest_tickets
+
+    from chalicelib.tickets.followup import latest_tickets
 
     for n in range(4):
         submit(client, auth("alice"), {"title": f"Question {n}"}, base=SUPPORT_BODY)
     aws_calls.reset()
 
-    digests = latest_tickets(get_ticket_store(), "alice", 3)
+    digests = latest_tickets(wiring.ticket_store(), "alice", 3)
 
     assert aws_calls.calls == {"dynamodb.Query": 1}
     assert [d.title for d in digests] == ["Question 3", "Question 2", "Question 1"]

@@ -1,5 +1,5 @@
 """Attachments without AWS: the signed POST policy (moto does not enforce it), filename
-cleaning, file signatures, text checks, download rules."""
+cleaning, file signatures, text checks."""
 
 from __future__ import annotations
 
@@ -12,26 +12,22 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
-from chalicelib.attachments import (
-    MAX_FILENAME_CHARS,
-    Attachment,
-    StoredObject,
-    TicketAccess,
-    UploadStore,
-    attachment_id_from_key,
-    caller_owners,
+from chalicelib.attachments.content import (
     clean_filename,
     content_disposition,
-    help_owner,
     matches_signature,
-    may_download,
-    object_key,
     rejection_reason,
-    tagging_xml,
     text_problem,
-    uploader_for,
 )
-from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS, Identity
+from chalicelib.attachments.models import MAX_FILENAME_CHARS, Attachment, StoredObject
+from chalicelib.attachments.service import caller_owners, help_owner, uploader_for
+from chalicelib.attachments.uploads import (
+    S3UploadStore,
+    attachment_id_from_key,
+    object_key,
+    tagging_xml,
+)
+from chalicelib.auth import Identity
 
 BUCKET = "guichet-test-uploads"
 KEY = "uploads/alice/0123abcd/file.png"
@@ -64,7 +60,7 @@ def _conditions(policy: dict[str, Any]) -> tuple[dict[str, Any], list[list[Any]]
 
 
 def test_presigned_post_policy_pins_bucket_key_length_type_tag_and_expiry() -> None:
-    store = UploadStore(_s3_client(), BUCKET)
+    store = S3UploadStore(_s3_client(), BUCKET)
     signed_at = datetime.now(UTC).replace(microsecond=0)
 
     post = store.presign_post(KEY, "image/png", 123_456)
@@ -90,7 +86,7 @@ def test_presigned_post_policy_pins_bucket_key_length_type_tag_and_expiry() -> N
 
 
 def test_presigned_get_is_short_lived_and_downloads_as_an_attachment() -> None:
-    store = UploadStore(_s3_client(), BUCKET)
+    store = S3UploadStore(_s3_client(), BUCKET)
 
     url = store.presign_get(KEY, "Relevé été.csv", "text/csv")
 
@@ -230,20 +226,3 @@ def test_content_disposition_has_an_ascii_fallback_and_the_utf8_name() -> None:
 
     assert value.startswith('attachment; filename="Releve ete.pdf"; ')
     assert unquote(value.split("filename*=UTF-8''")[1]) == 'Relevé "été".pdf'
-
-
-def test_only_the_emitter_and_the_addressed_agents_may_download() -> None:
-    business = TicketAccess("alice", "business", "org-mairie-valbourg")
-    support = TicketAccess("alice", "support")
-    alice = Identity(user_id="alice")
-    marc = Identity(user_id="marc", roles=frozenset({BUSINESS_AGENTS}))
-    bruno = Identity(user_id="bruno")
-    sophie = Identity(user_id="sophie", roles=frozenset({SUPPORT_AGENTS}))
-
-    assert may_download(alice, [], business)
-    assert may_download(marc, ["org-mairie-valbourg"], business)
-    assert not may_download(marc, ["org-autre"], business)
-    assert not may_download(bruno, ["org-mairie-valbourg"], business)
-    assert not may_download(sophie, [], business)
-    assert may_download(sophie, [], support)
-    assert not may_download(marc, ["org-mairie-valbourg"], support)

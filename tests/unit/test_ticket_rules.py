@@ -7,19 +7,18 @@ from typing import Any
 
 import pytest
 
-from chalicelib.help import load_solutions, valid_siret
 from chalicelib.routing.catalogue import get_catalogue
 from chalicelib.routing.dispatch import StreamRecord, dispatch_for, notice_for, tickets_stream_arn
 from chalicelib.shared import dynamo
-from chalicelib.ticket_records import (
+from chalicelib.tickets.help import load_solutions, valid_siret
+from chalicelib.tickets.keys import event_item, ticket_item
+from chalicelib.tickets.records import (
     STATUSES,
     Actor,
     EmitterNotice,
     Recipient,
     TicketEvent,
     TicketRecord,
-    event_item,
-    ticket_item,
 )
 
 NOW = datetime(2026, 12, 4, 17, 29, tzinfo=UTC)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from chalicelib.assistant.knowledge import load_knowledge_base
+from chalicelib.endpoints import wiring
 
 JSON = {"Content-Type": "application/json"}
 Headers = Callable[[str], dict[str, str]]
@@ -340,10 +341,10 @@ def test_a_public_body_gets_several_received_invoices_from_different_emitters(
 
 def add_hospital_user() -> None:
     """A public body's user of another organisation than the demo invoices' recipient."""
-    from chalicelib.directory import User, get_directory
+    from chalicelib.directory import User
     from infra.demo import HOPITAL
 
-    get_directory().put_user(
+    wiring.directory().put_user(
         User(
             user_id="helene",
             email="helene.roux@ch-valbourg.example.fr",

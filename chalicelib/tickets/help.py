@@ -31,29 +31,22 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from chalicelib.attachments import UPLOAD_TOKEN_PATTERN, help_owner
+from chalicelib.attachments.models import UPLOAD_TOKEN_PATTERN
+from chalicelib.attachments.service import help_owner
 from chalicelib.auth import Identity
-from chalicelib.endpoints.api import RequestModel
 from chalicelib.routing.catalogue import Catalogue
 from chalicelib.routing.recipients import support_recipient
 from chalicelib.shared.errors import InvalidFieldsError
+from chalicelib.shared.idempotency import claim_key, first_response
 from chalicelib.shared.models import Model
 from chalicelib.shared.ratelimit import RateLimiter
 from chalicelib.shared.text import fold
-from chalicelib.ticket_records import TicketRecord
-from chalicelib.tickets import (
-    TicketContext,
-    check_attachments,
-    claim,
-    claimed_ids,
-    new_ticket_id,
-    next_reference,
-    record_new_ticket,
-    replayed,
-    valid_email,
-)
+from chalicelib.tickets.changes import check_attachments, claimed_ids
+from chalicelib.tickets.context import TicketContext
+from chalicelib.tickets.records import TicketRecord
+from chalicelib.tickets.submission import create_ticket, new_ticket_id, next_reference, valid_email
 
-SOLUTIONS_PATH = Path(__file__).resolve().parent / "data" / "help_problems.yaml"
+SOLUTIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "help_problems.yaml"
 HELP_CONFIRMATION = (
     "Votre demande d'aide a bien été envoyée au support, qui vous répondra par e-mail. "
     "Conservez sa référence."
@@ -76,8 +69,8 @@ class HelpProblemOut(Model):
     solutions: list[HelpSolution]
 
 
-class HelpRequest(RequestModel):
-    """`POST /help/requests`."""
+class NewHelpRequest(Model):
+    """What a help request says (`POST /help/requests`)."""
 
     problem: str = Field(min_length=1, max_length=32)
     category: str = Field(min_length=1, max_length=32)
@@ -144,7 +137,7 @@ def checked_siret(siret: str | None) -> str | None:
     return compact
 
 
-def check_help_request(catalogue: Catalogue, request: HelpRequest) -> str | None:
+def check_help_request(catalogue: Catalogue, request: NewHelpRequest) -> str | None:
     """Every check of a help request; returns the compact SIRET."""
     if catalogue.help_problem(request.problem) is None:
         raise InvalidFieldsError.single("problem", "Problème inconnu.")
@@ -169,7 +162,7 @@ def submit_help_request(
     ctx: TicketContext,
     limiter: RateLimiter,
     caller: Identity | None,
-    request: HelpRequest,
+    request: NewHelpRequest,
     client_ip: str,
     idempotency_key: str | None,
     now: datetime,
@@ -177,8 +170,8 @@ def submit_help_request(
 ) -> HelpRequestAccepted:
     """Check, rate-limit and store a help request for the tool support, with its attachments."""
     email = fold(request.email)
-    idem = claim("help_request", email, idempotency_key, request)
-    first = replayed(ctx.idempotency, idem, now)
+    idem = claim_key("help_request", email, idempotency_key, request)
+    first = first_response(ctx.idempotency, idem, now)
     if first is not None:
         return HelpRequestAccepted.model_validate(first)
     siret = check_help_request(ctx.catalogue, request)
@@ -223,5 +216,5 @@ def submit_help_request(
     )
     response = HelpRequestAccepted(reference=ticket.reference, message=HELP_CONFIRMATION)
     return HelpRequestAccepted.model_validate(
-        record_new_ticket(ctx, ticket, response, idem, now, attachments)
+        create_ticket(ctx, ticket, response, idem, now, attachments)
     )

@@ -5,7 +5,7 @@ see the business tickets addressed to one of their organisations (directory
 memberships, read only when a business ticket is at stake). Anyone else gets a
 404, as for another user's ticket.
 
-A desk is one Query on gsi2 (see chalicelib/ticket_records.py). A business
+A desk is one Query on gsi2 (see chalicelib/tickets/keys.py). A business
 agent with several organisations names the one whose desk they open
 (`organisation_id`); with one, it is implied.
 
@@ -23,50 +23,36 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
-
 from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS, Identity
-from chalicelib.endpoints.api import RequestModel
-from chalicelib.routing.catalogue import RecipientType
 from chalicelib.routing.recipients import support_recipient
 from chalicelib.shared.errors import ConflictError, ForbiddenError, InvalidFieldsError
-from chalicelib.shared.pagination import Page, PageQuery
-from chalicelib.ticket_records import (
+from chalicelib.shared.pagination import Page
+from chalicelib.tickets.access import addressed_to
+from chalicelib.tickets.changes import apply_change, not_found
+from chalicelib.tickets.context import TicketContext
+from chalicelib.tickets.followup import ticket_view
+from chalicelib.tickets.keys import desk_partition
+from chalicelib.tickets.records import (
     Actor,
     EmitterNotice,
+    RecipientType,
     TicketRecord,
     TicketStatus,
-    desk_partition,
 )
-from chalicelib.tickets import (
-    TicketChange,
-    TicketContext,
-    TicketSummary,
-    TicketView,
-    apply_change,
-    not_found,
-    summary,
-    ticket_view,
-)
+from chalicelib.tickets.views import TicketChange, TicketSummary, TicketView, summary
 
 REPLYABLE: frozenset[TicketStatus] = frozenset({"in_progress"})
 ASSIGNABLE: frozenset[TicketStatus] = frozenset({"submitted", "in_progress"})
 TRANSFERABLE: frozenset[TicketStatus] = frozenset({"submitted", "in_progress", "waiting_for_user"})
 
 
-class DeskQuery(PageQuery):
+@dataclass(frozen=True)
+class DeskFilter:
+    """Which desk to open, and which of its tickets."""
+
     status: TicketStatus | None = None
     queue: RecipientType | None = None
-    organisation_id: str | None = Field(None, max_length=64)
-
-
-class ReplyRequest(RequestModel):
-    text: str = Field(min_length=1, max_length=10_000)
-    status: Literal["waiting_for_user", "resolved"]
-
-
-class TransferRequest(RequestModel):
-    text: str | None = Field(None, max_length=10_000)
+    organisation_id: str | None = None
 
 
 @dataclass
@@ -94,9 +80,7 @@ class AgentScope:
         return self._organisations
 
     def can_see(self, ticket: TicketRecord) -> bool:
-        if ticket.recipient.type == "support":
-            return self.support
-        return self.business and ticket.recipient.organisation_id in self.organisations()
+        return addressed_to(self.caller, ticket, self.organisations)
 
     def actor(self) -> Actor:
         name = self._name or self.caller.name or self.caller.user_id
@@ -110,7 +94,7 @@ def visible_ticket(scope: AgentScope, ticket_id: str) -> TicketRecord:
     return ticket
 
 
-def desk_partition_for(scope: AgentScope, query: DeskQuery) -> str:
+def desk_partition_for(scope: AgentScope, query: DeskFilter) -> str:
     queue = query.queue or ("support" if scope.support else "business")
     if queue == "support":
         if not scope.support:
@@ -133,10 +117,12 @@ def desk_partition_for(scope: AgentScope, query: DeskQuery) -> str:
     return desk_partition("business", next(iter(organisations)))
 
 
-def list_desk(ctx: TicketContext, caller: Identity, query: DeskQuery) -> Page[TicketSummary]:
+def list_desk(
+    ctx: TicketContext, caller: Identity, query: DeskFilter, limit: int, cursor: str | None
+) -> Page[TicketSummary]:
     """An agent's desk: one Query (plus the memberships Query for business agents)."""
     partition = desk_partition_for(AgentScope(caller, ctx), query)
-    page = ctx.store.list_desk(partition, query.status, query.limit, query.cursor)
+    page = ctx.store.list_desk(partition, query.status, limit, cursor)
     return Page[TicketSummary](items=[summary(t) for t in page.items], next_cursor=page.next_cursor)
 
 
@@ -167,7 +153,12 @@ def assign_ticket(
 
 
 def reply_ticket(
-    ctx: TicketContext, caller: Identity, ticket_id: str, request: ReplyRequest, now: datetime
+    ctx: TicketContext,
+    caller: Identity,
+    ticket_id: str,
+    text: str,
+    status: Literal["waiting_for_user", "resolved"],
+    now: datetime,
 ) -> TicketChange:
     """The assignee asks for information or answers with a solution; the emitter is e-mailed."""
     scope = AgentScope(caller, ctx)
@@ -180,17 +171,17 @@ def reply_ticket(
     return apply_change(
         ctx,
         ticket,
-        {"status": request.status},
+        {"status": status},
         "replied",
         scope.actor(),
         now,
-        request.text,
+        text,
         notice=notice,
     )
 
 
 def transfer_ticket(
-    ctx: TicketContext, caller: Identity, ticket_id: str, request: TransferRequest, now: datetime
+    ctx: TicketContext, caller: Identity, ticket_id: str, text: str | None, now: datetime
 ) -> TicketChange:
     """Business service -> tool support: new recipient, dispatched again to the support queue."""
     scope = AgentScope(caller, ctx)
@@ -205,4 +196,4 @@ def transfer_ticket(
         "assignee": None,
         "dispatch_seq": ticket.dispatch_seq + 1,
     }
-    return apply_change(ctx, ticket, changes, "transferred", scope.actor(), now, request.text)
+    return apply_change(ctx, ticket, changes, "transferred", scope.actor(), now, text)

@@ -1,9 +1,10 @@
-"""Tickets as stored: the ticket, its history events, and the key layout of the tickets table.
+"""The key layout of the tickets table: how tickets and their history are stored.
 
 Items of the tickets table (pk / sk, item_type):
   TICKET#{id} / TICKET                  ticket   the ticket (status, recipient, routing counters)
   TICKET#{id} / EVENT#{at}#{event id}   event    one entry of its history (status change, comment,
                                                  delivery), with who and when
+  ATTACHMENT#{id} / ATTACHMENT          -        an attachment (chalicelib/attachments)
   COUNTER#reference#{year} / COUNTER    counter  the last reference number of the year
 
 Access patterns, each a key or an index (never a Scan):
@@ -14,124 +15,23 @@ Access patterns, each a key or an index (never a Scan):
                                  {rank}-{status}#{created}#{id}: with a status, begins_with;
                                  without, the whole desk in workflow order, oldest first
   the next reference             UpdateItem ADD on the year's counter
-
-Routing counters: `dispatch_seq` grows each time the ticket must be (re)sent to a
-recipient queue (1 at submission, +1 on transfer); the stream dispatcher sends
-when it grows. `delivered_seq` and `notified_seq` record what the consumer did,
-which makes a redelivered message a no-op.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
-from chalicelib.routing.catalogue import RecipientType
-from chalicelib.shared.models import Model
-
-TicketStatus = Literal["submitted", "in_progress", "waiting_for_user", "resolved", "closed"]
-STATUSES: tuple[TicketStatus, ...] = (
-    "submitted",
-    "in_progress",
-    "waiting_for_user",
-    "resolved",
-    "closed",
+from chalicelib.tickets.records import (
+    STATUSES,
+    RecipientType,
+    TicketEvent,
+    TicketRecord,
+    TicketStatus,
 )
-EventKind = Literal[
-    "submitted",
-    "delivered",
-    "assigned",
-    "commented",
-    "reopened",
-    "replied",
-    "transferred",
-    "closed",
-]
-ActorRole = Literal["emitter", "agent", "system"]
-Channel = Literal["portal", "help_request"]
+
 # Attributes only the queue consumer writes; a lifecycle update never touches them.
 CONSUMER_ATTRIBUTES = frozenset({"delivered_seq", "notified_seq"})
-
-
-class Actor(Model):
-    """Who did something: a user, or the service itself."""
-
-    user_id: str | None = None
-    name: str
-    role: ActorRole
-
-
-SYSTEM = Actor(name="Guichet", role="system")
-
-
-class Recipient(Model):
-    """Who handles a ticket: the tool support, or a public body's business service."""
-
-    type: RecipientType
-    organisation_id: str | None = None
-    designation: str
-
-
-class EmitterOrganisation(Model):
-    id: str
-    designation: str
-
-
-class EmitterNotice(Model):
-    """An e-mail the stream dispatcher sends the emitter about an event (a reply)."""
-
-    to: str
-    reference: str
-    title: str
-
-
-class TicketRecord(Model):
-    """A ticket, as stored."""
-
-    ticket_id: str
-    reference: str
-    channel: Channel = "portal"
-    status: TicketStatus
-    emitter_user_id: str | None = None
-    emitter_name: str
-    organisation: EmitterOrganisation | None = None
-    siret: str | None = None
-    category: str
-    subcategory: str
-    object_number: str | None = None
-    title: str
-    description: str
-    contact_email: str
-    recipient: Recipient
-    assignee: Actor | None = None
-    # Every attachment the ticket carries (submission and comments), in order,
-    # and their bytes: the 5 / 20 MB limits are checked against these, under
-    # the ticket's version condition, so concurrent comments cannot pass them.
-    attachment_ids: list[str] = []
-    attachment_bytes: int = 0
-    created_at: datetime
-    updated_at: datetime
-    version: int = 1
-    dispatch_seq: int = 1
-    delivered_seq: int = 0
-    notified_seq: int = 0
-
-
-class TicketEvent(Model):
-    """One entry of a ticket's history."""
-
-    event_id: str
-    ticket_id: str
-    kind: EventKind
-    at: datetime
-    by: Actor
-    # The ticket's status once the event happened.
-    status: TicketStatus
-    text: str | None = None
-    recipient: Recipient | None = None
-    notice: EmitterNotice | None = None
-    # The attachments this event brought (a submission or a comment).
-    attachment_ids: list[str] = []
 
 
 def sort_instant(instant: datetime) -> str:

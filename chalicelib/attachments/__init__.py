@@ -1,0 +1,1 @@
+"""Ticket attachments: models, content checks, repository (DynamoDB), S3 uploads, service."""

@@ -1,0 +1,174 @@
+"""How a ticket changes: one history event per change, attachments claimed with it.
+
+Every change of a ticket (a comment, a reopening, an assignment, a reply, a
+transfer, a closing) is written by `apply_change`: the ticket over the version
+read, its history event, and the claims of the attachments it brings, in one
+transaction. A ticket that moved meanwhile is a 409; an attachment claimed
+meanwhile by another ticket is a 422 naming it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from chalicelib.attachments.models import AttachmentClaim
+from chalicelib.attachments.service import claim_attachments, claim_conflicts
+from chalicelib.shared.dynamo import TransactionFailed
+from chalicelib.shared.errors import ConflictError, FieldError, InvalidFieldsError, NotFoundError
+from chalicelib.tickets.context import TicketContext
+from chalicelib.tickets.records import (
+    Actor,
+    EmitterNotice,
+    EventKind,
+    Recipient,
+    TicketEvent,
+    TicketRecord,
+    TicketStatus,
+)
+from chalicelib.tickets.store import TICKET
+from chalicelib.tickets.views import TicketChange, change_of
+
+
+def not_found() -> NotFoundError:
+    return NotFoundError("Ticket introuvable.")
+
+
+def new_event(
+    ticket: TicketRecord,
+    kind: EventKind,
+    by: Actor,
+    now: datetime,
+    *,
+    text: str | None = None,
+    recipient: Recipient | None = None,
+    notice: EmitterNotice | None = None,
+    attachment_ids: Sequence[str] = (),
+) -> TicketEvent:
+    return TicketEvent(
+        event_id=uuid.uuid4().hex[:12],
+        ticket_id=ticket.ticket_id,
+        kind=kind,
+        at=now,
+        by=by,
+        status=ticket.status,
+        text=text,
+        recipient=recipient,
+        notice=notice,
+        attachment_ids=list(attachment_ids),
+    )
+
+
+def emitter(ticket: TicketRecord) -> Actor:
+    return Actor(user_id=ticket.emitter_user_id, name=ticket.emitter_name, role="emitter")
+
+
+def back_to_recipient(ticket: TicketRecord) -> TicketStatus:
+    """Where a ticket goes when the emitter answers: its agent, or the desk's queue."""
+    return "in_progress" if ticket.assignee else "submitted"
+
+
+def claimed_ids(claim: AttachmentClaim | None) -> list[str]:
+    return [a.attachment_id for a in claim.attachments] if claim else []
+
+
+def check_attachments(
+    ctx: TicketContext,
+    owner: str | None,
+    attachment_ids: Sequence[str],
+    ticket: TicketRecord | str,
+    now: datetime,
+) -> AttachmentClaim | None:
+    """The claim of the attachments a new ticket (its id) or a comment (the ticket) brings.
+
+    None without attachments (no AWS call); else 1 BatchGetItem and a 422
+    naming each bad `attachment_ids.N`. `owner` is who uploaded them: the
+    caller's user id, or a client token's owner for help requests; None (no
+    way to tell) refuses any attachment.
+    """
+    if not attachment_ids:
+        return None
+    if owner is None:
+        raise InvalidFieldsError.single(
+            "attachment_ids",
+            "Joignez le jeton X-Upload-Token reçu lors de l'envoi des pièces jointes.",
+        )
+    if isinstance(ticket, str):
+        return claim_attachments(ctx.attachments, owner, attachment_ids, ticket, now=now)
+    # Citing again an attachment the ticket already has would count it twice.
+    already = [
+        FieldError(f"attachment_ids.{index}", "Pièce jointe déjà jointe à ce ticket.")
+        for index, attachment_id in enumerate(attachment_ids)
+        if attachment_id in ticket.attachment_ids
+    ]
+    if already:
+        raise InvalidFieldsError("Pièces jointes déjà jointes à ce ticket.", errors=already)
+    return claim_attachments(
+        ctx.attachments,
+        owner,
+        attachment_ids,
+        ticket.ticket_id,
+        now=now,
+        already_on_ticket=len(ticket.attachment_ids),
+        already_bytes=ticket.attachment_bytes,
+    )
+
+
+def explain_failure(failed: TransactionFailed, attachments: AttachmentClaim | None) -> None:
+    """Raise the client's error for a cancelled ticket transaction, if it is one."""
+    if attachments is not None:
+        error = claim_conflicts(failed, attachments)
+        if error is not None:
+            raise error from failed
+    if failed.failed(TICKET) or failed.conflict:
+        raise ConflictError(
+            "Le ticket vient d'être modifié par quelqu'un d'autre : rechargez-le.",
+            headers={"Retry-After": "1"},
+        ) from failed
+
+
+def apply_change(
+    ctx: TicketContext,
+    ticket: TicketRecord,
+    changes: dict[str, Any],
+    kind: EventKind,
+    by: Actor,
+    now: datetime,
+    text: str | None = None,
+    *,
+    notice: EmitterNotice | None = None,
+    attachments: AttachmentClaim | None = None,
+) -> TicketChange:
+    """Store a change of `ticket`, its history event and the claims of the attachments it
+    brings (409 if the ticket moved meanwhile; 422 if an attachment was claimed meanwhile)."""
+    attachment_ids = claimed_ids(attachments)
+    if attachments is not None:
+        changes = {
+            **changes,
+            "attachment_ids": [*ticket.attachment_ids, *attachment_ids],
+            "attachment_bytes": attachments.total_bytes,
+        }
+    after = ticket.model_copy(update={**changes, "updated_at": now, "version": ticket.version + 1})
+    recipient = after.recipient if kind == "transferred" else None
+    event = new_event(
+        after,
+        kind,
+        by,
+        now,
+        text=text,
+        recipient=recipient,
+        notice=notice,
+        attachment_ids=attachment_ids,
+    )
+    tx = ctx.transaction()
+    ctx.store.change_in(tx, ticket, after, event)
+    if attachments is not None:
+        ctx.attachments.claim_in(tx, attachments, now)
+    try:
+        tx.commit()
+    except TransactionFailed as failed:
+        explain_failure(failed, attachments)
+        raise
+    return change_of(after, event)

@@ -1,0 +1,138 @@
+"""Tickets as the domain knows them: statuses, history events, who did what, recipients.
+
+The DynamoDB layout of these records is chalicelib/tickets/keys.py.
+Routing counters: `dispatch_seq` grows each time the ticket must be (re)sent to a
+recipient queue (1 at submission, +1 on transfer); the stream dispatcher sends
+when it grows. `delivered_seq` and `notified_seq` record what the consumer did,
+which makes a redelivered message a no-op.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from chalicelib.shared.models import Model
+
+RecipientType = Literal["support", "business"]
+TicketStatus = Literal["submitted", "in_progress", "waiting_for_user", "resolved", "closed"]
+STATUSES: tuple[TicketStatus, ...] = (
+    "submitted",
+    "in_progress",
+    "waiting_for_user",
+    "resolved",
+    "closed",
+)
+EventKind = Literal[
+    "submitted",
+    "delivered",
+    "assigned",
+    "commented",
+    "reopened",
+    "replied",
+    "transferred",
+    "closed",
+]
+ActorRole = Literal["emitter", "agent", "system"]
+Channel = Literal["portal", "help_request"]
+
+
+class Actor(Model):
+    """Who did something: a user, or the service itself."""
+
+    user_id: str | None = None
+    name: str
+    role: ActorRole
+
+
+SYSTEM = Actor(name="Guichet", role="system")
+
+
+class Recipient(Model):
+    """Who handles a ticket: the tool support, or a public body's business service."""
+
+    type: RecipientType
+    organisation_id: str | None = None
+    designation: str
+
+
+class EmitterOrganisation(Model):
+    id: str
+    designation: str
+
+
+class EmitterNotice(Model):
+    """An e-mail the stream dispatcher sends the emitter about an event (a reply)."""
+
+    to: str
+    reference: str
+    title: str
+
+
+class TicketRecord(Model):
+    """A ticket, as stored."""
+
+    ticket_id: str
+    reference: str
+    channel: Channel = "portal"
+    status: TicketStatus
+    emitter_user_id: str | None = None
+    emitter_name: str
+    organisation: EmitterOrganisation | None = None
+    siret: str | None = None
+    category: str
+    subcategory: str
+    object_number: str | None = None
+    title: str
+    description: str
+    contact_email: str
+    recipient: Recipient
+    assignee: Actor | None = None
+    # Every attachment the ticket carries (submission and comments), in order,
+    # and their bytes: the 5 / 20 MB limits are checked against these, under
+    # the ticket's version condition, so concurrent comments cannot pass them.
+    attachment_ids: list[str] = []
+    attachment_bytes: int = 0
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    dispatch_seq: int = 1
+    delivered_seq: int = 0
+    notified_seq: int = 0
+
+
+class TicketEvent(Model):
+    """One entry of a ticket's history."""
+
+    event_id: str
+    ticket_id: str
+    kind: EventKind
+    at: datetime
+    by: Actor
+    # The ticket's status once the event happened.
+    status: TicketStatus
+    text: str | None = None
+    recipient: Recipient | None = None
+    notice: EmitterNotice | None = None
+    # The attachments this event brought (a submission or a comment).
+    attachment_ids: list[str] = []
+
+
+class TicketDigest(Model):
+    """A ticket in one line: what the assistant and the lists say about it."""
+
+    ticket_id: str
+    reference: str
+    title: str
+    status: TicketStatus
+    updated_at: datetime
+
+
+def digest(ticket: TicketRecord) -> TicketDigest:
+    return TicketDigest(
+        ticket_id=ticket.ticket_id,
+        reference=ticket.reference,
+        title=ticket.title,
+        status=ticket.status,
+        updated_at=ticket.updated_at,
+    )
