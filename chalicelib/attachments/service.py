@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from chalicelib.attachments.content import clean_filename, rejection_reason
@@ -55,7 +55,7 @@ from chalicelib.attachments.models import (
 from chalicelib.attachments.repository import CLAIM_LABEL, AttachmentRepository
 from chalicelib.attachments.uploads import UploadStore, attachment_id_from_key, object_key
 from chalicelib.auth import Identity
-from chalicelib.shared.dynamo import TransactionFailed
+from chalicelib.shared.dynamo import Transaction, TransactionFailed
 from chalicelib.shared.errors import (
     FieldError,
     InvalidFieldsError,
@@ -316,3 +316,63 @@ def attachment_links(
         for attachment in sorted(found, key=lambda a: (a.created_at, a.attachment_id))
         if attachment.status == "ready" and attachment.ticket_id == ticket_id
     ]
+
+
+class TicketAttachments:
+    """The attachments area as the tickets area uses it (handed in by the edge).
+
+    Implements `chalicelib.tickets.context.Attachments`: check and claim a
+    ticket's attachments, explain a lost claim, sign the links of a ticket's
+    attachments, and say whose uploads a caller may attach.
+    """
+
+    def __init__(self, repo: AttachmentRepository, uploads: Callable[[], UploadStore]) -> None:
+        self._repo = repo
+        # A factory: the S3 client is made only when a download URL is signed,
+        # which keeps it off the cold start of every other ticket call.
+        self._uploads = uploads
+
+    def claim(
+        self,
+        owner: str,
+        attachment_ids: Sequence[str],
+        ticket_id: str,
+        now: datetime,
+        *,
+        already_on_ticket: int = 0,
+        already_bytes: int = 0,
+    ) -> AttachmentClaim:
+        return claim_attachments(
+            self._repo,
+            owner,
+            attachment_ids,
+            ticket_id,
+            now=now,
+            already_on_ticket=already_on_ticket,
+            already_bytes=already_bytes,
+        )
+
+    def claim_in(self, tx: Transaction, claim: AttachmentClaim, now: datetime) -> None:
+        self._repo.claim_in(tx, claim, now)
+
+    def lost_claims(
+        self, failed: TransactionFailed, claim: AttachmentClaim
+    ) -> InvalidFieldsError | None:
+        return claim_conflicts(failed, claim)
+
+    def links(
+        self, ticket_id: str, attachment_ids: Sequence[str], now: datetime
+    ) -> list[AttachmentLink]:
+        """1 BatchGetItem (by key: strongly consistent), none without attachments."""
+        if not attachment_ids:
+            return []
+        found = self._repo.get_many(attachment_ids)
+        return attachment_links(self._repo, self._uploads(), ticket_id, now, list(found.values()))
+
+    def owner_for(self, identity: Identity | None, upload_token: str | None) -> str | None:
+        """Whose uploads the caller may attach: theirs, or a client token's (None: nobody's)."""
+        if identity is not None:
+            return identity.user_id
+        if upload_token and UPLOAD_TOKEN_PATTERN.match(upload_token):
+            return help_owner(upload_token)
+        return None

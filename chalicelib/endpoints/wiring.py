@@ -17,6 +17,7 @@ from chalicelib.assistant.dialogue import AssistantAdapters, get_transcript
 from chalicelib.assistant.hours import livechat_hours
 from chalicelib.assistant.store import get_conversation_store
 from chalicelib.attachments.repository import DynamoAttachmentRepository
+from chalicelib.attachments.service import TicketAttachments
 from chalicelib.attachments.uploads import S3UploadStore
 from chalicelib.auth import Identity
 from chalicelib.directory import DirectoryRepository
@@ -82,8 +83,7 @@ def ticket_context() -> TicketContext:
         idempotency=idempotency_store(),
         catalogue=get_catalogue(),
         settings=get_settings(),
-        attachments=attachment_repository(),
-        upload_store=upload_store,
+        attachments=TicketAttachments(attachment_repository(), upload_store),
         transaction=transaction,
     )
 

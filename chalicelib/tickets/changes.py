@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.attachments.models import AttachmentClaim
-from chalicelib.attachments.service import claim_attachments, claim_conflicts
 from chalicelib.shared.dynamo import TransactionFailed
 from chalicelib.shared.errors import ConflictError, FieldError, InvalidFieldsError, NotFoundError
 from chalicelib.tickets.context import TicketContext
@@ -96,7 +95,7 @@ def check_attachments(
             "Joignez le jeton X-Upload-Token reçu lors de l'envoi des pièces jointes.",
         )
     if isinstance(ticket, str):
-        return claim_attachments(ctx.attachments, owner, attachment_ids, ticket, now=now)
+        return ctx.attachments.claim(owner, attachment_ids, ticket, now)
     # Citing again an attachment the ticket already has would count it twice.
     already = [
         FieldError(f"attachment_ids.{index}", "Pièce jointe déjà jointe à ce ticket.")
@@ -105,21 +104,22 @@ def check_attachments(
     ]
     if already:
         raise InvalidFieldsError("Pièces jointes déjà jointes à ce ticket.", errors=already)
-    return claim_attachments(
-        ctx.attachments,
+    return ctx.attachments.claim(
         owner,
         attachment_ids,
         ticket.ticket_id,
-        now=now,
+        now,
         already_on_ticket=len(ticket.attachment_ids),
         already_bytes=ticket.attachment_bytes,
     )
 
 
-def explain_failure(failed: TransactionFailed, attachments: AttachmentClaim | None) -> None:
+def explain_failure(
+    ctx: TicketContext, failed: TransactionFailed, attachments: AttachmentClaim | None
+) -> None:
     """Raise the client's error for a cancelled ticket transaction, if it is one."""
     if attachments is not None:
-        error = claim_conflicts(failed, attachments)
+        error = ctx.attachments.lost_claims(failed, attachments)
         if error is not None:
             raise error from failed
     if failed.failed(TICKET) or failed.conflict:
@@ -169,6 +169,6 @@ def apply_change(
     try:
         tx.commit()
     except TransactionFailed as failed:
-        explain_failure(failed, attachments)
+        explain_failure(ctx, failed, attachments)
         raise
     return change_of(after, event)

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.attachments.models import AttachmentLink
-from chalicelib.attachments.service import attachment_links
 from chalicelib.auth import Identity
 from chalicelib.shared.errors import ConflictError
 from chalicelib.shared.pagination import Page
@@ -90,12 +88,7 @@ def ticket_view(
     The attachments are read by key (1 BatchGetItem, none without attachments);
     signing their URLs makes no call.
     """
-    links: list[AttachmentLink] = []
-    if ticket.attachment_ids:
-        found = ctx.attachments.get_many(ticket.attachment_ids)
-        links = attachment_links(
-            ctx.attachments, ctx.upload_store(), ticket.ticket_id, now, list(found.values())
-        )
+    links = ctx.attachments.links(ticket.ticket_id, ticket.attachment_ids, now)
     return view(ctx.catalogue, ticket, events, links)
 
 

@@ -18,7 +18,7 @@ Idempotency-Key costs nothing and counts nothing.
 
 Attachments without an account: each upload returned a client token, sent
 back as `X-Upload-Token` with the next uploads and with the help request; the
-uploads belong to that token (`attachments.help_owner`), so only its holder
+uploads belong to that token (only its hash is stored), so only its holder
 can put them on a request. A signed-in person's uploads are theirs, as for a
 ticket. Attachment ids without a way to tell whose they are: 422.
 """
@@ -31,8 +31,6 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from chalicelib.attachments.models import UPLOAD_TOKEN_PATTERN
-from chalicelib.attachments.service import help_owner
 from chalicelib.auth import Identity
 from chalicelib.routing.catalogue import Catalogue
 from chalicelib.routing.recipients import support_recipient
@@ -149,15 +147,6 @@ def check_help_request(catalogue: Catalogue, request: NewHelpRequest) -> str | N
     return checked_siret(request.siret)
 
 
-def attachment_owner(caller: Identity | None, upload_token: str | None) -> str | None:
-    """Whose uploads a help request may carry: as `attachments.uploader_for` made them."""
-    if caller is not None:
-        return caller.user_id
-    if upload_token and UPLOAD_TOKEN_PATTERN.match(upload_token):
-        return help_owner(upload_token)
-    return None
-
-
 def submit_help_request(
     ctx: TicketContext,
     limiter: RateLimiter,
@@ -177,7 +166,7 @@ def submit_help_request(
     siret = check_help_request(ctx.catalogue, request)
     ticket_id = new_ticket_id()
     attachments = check_attachments(
-        ctx, attachment_owner(caller, upload_token), request.attachment_ids, ticket_id, now
+        ctx, ctx.attachments.owner_for(caller, upload_token), request.attachment_ids, ticket_id, now
     )
     settings = ctx.settings
     limiter.hit(

@@ -114,7 +114,7 @@ def create_ticket(
     try:
         return create_once(ctx.idempotency, idem, tx, response, now)
     except TransactionFailed as failed:
-        explain_failure(failed, attachments)
+        explain_failure(ctx, failed, attachments)
         raise
 
 
