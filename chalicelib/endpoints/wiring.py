@@ -22,9 +22,11 @@ from chalicelib.attachments.uploads import S3UploadStore
 from chalicelib.auth import Identity
 from chalicelib.directory import DirectoryRepository
 from chalicelib.livechat.availability import current_calendar, opening_rules
+from chalicelib.livechat.calendar import WorkingCalendar
+from chalicelib.livechat.creation import TranscriptSource
 from chalicelib.livechat.models import TranscriptLine
-from chalicelib.livechat.sessions import TranscriptSource
-from chalicelib.livechat.store import get_store
+from chalicelib.livechat.push import NoPush, Push, WebSocketPush
+from chalicelib.livechat.store import DynamoLiveChatStore, LiveChatStore
 from chalicelib.routing.catalogue import get_catalogue
 from chalicelib.routing.consumers import Delivery
 from chalicelib.routing.dispatch import TicketQueues
@@ -109,6 +111,26 @@ def delivery() -> Delivery:
     )
 
 
+# The LiveChat
+
+
+def livechat_store() -> DynamoLiveChatStore:
+    return DynamoLiveChatStore(aws.table(get_settings().livechat_table), aws.client("dynamodb"))
+
+
+def livechat_push(store: LiveChatStore) -> Push:
+    """Push over the stage's WebSocket API; none where there is no endpoint (local: polling)."""
+    endpoint = get_settings().websocket_endpoint
+    if not endpoint:
+        return NoPush()
+    return WebSocketPush(aws.websocket_connections(endpoint), store)
+
+
+def livechat_calendar(store: LiveChatStore) -> WorkingCalendar:
+    """The settings' opening hours with the stored closures (kept 60 s in the process)."""
+    return current_calendar(store, opening_rules(get_settings()))
+
+
 # The assistant, with the tickets area's "latest tickets of this user" and the
 # LiveChat's opening hours
 
@@ -126,7 +148,7 @@ def latest_tickets_of(user_id: str, limit: int) -> Sequence[TicketDigest]:
 def livechat_hours() -> LiveChatHours:
     """The LiveChat's own calendar, the very one its availability route uses: the one
     source of opening hours (closures included), so the assistant never offers a closed chat."""
-    return current_calendar(get_store(), opening_rules(get_settings()))
+    return livechat_calendar(livechat_store())
 
 
 def assistant_adapters() -> AssistantAdapters:
