@@ -51,15 +51,17 @@ def main() -> None:
     from moto import mock_aws
 
     from chalicelib.auth import Identity
-    from chalicelib.livechat import sessions
+    from chalicelib.endpoints.wiring import livechat_store
+    from chalicelib.livechat.access import Caller
     from chalicelib.livechat.availability import (
         availability_at,
         current_calendar,
         forget_calendars,
         opening_rules,
     )
+    from chalicelib.livechat.messages import post_message, read_messages
+    from chalicelib.livechat.models import ChatSession
     from chalicelib.livechat.push import NoPush
-    from chalicelib.livechat.store import get_store
     from chalicelib.shared import aws
     from chalicelib.shared.config import get_settings
     from chalicelib.shared.dynamo import DynamoTransaction
@@ -76,7 +78,7 @@ def main() -> None:
             calls[model.name] += 1
 
         aws.session().events.register("before-call.*.*", count)
-        store, rules = get_store(), opening_rules(get_settings())
+        store, rules = livechat_store(), opening_rules(get_settings())
         forget_calendars()
 
         calls.clear()
@@ -93,11 +95,11 @@ def main() -> None:
             lambda at: availability_at(current_calendar(store, rules), at), instants, 5
         )
 
-        alice = sessions.Caller(Identity(user_id="alice"))
+        alice = Caller(Identity(user_id="alice"))
         tx = DynamoTransaction(aws.client("dynamodb"))
         store.create_in(
             tx,
-            sessions.ChatSession(
+            ChatSession(
                 session_id="bench",
                 status="waiting",
                 category="FACTURE",
@@ -107,10 +109,10 @@ def main() -> None:
         )
         tx.commit()
         calls.clear()
-        sessions.post_message(store, "bench", alice, "Bonjour", NoPush(), OPEN_FRIDAY)
+        post_message(store, "bench", alice, "Bonjour", NoPush(), OPEN_FRIDAY)
         message_calls = dict(calls)
         calls.clear()
-        sessions.read_messages(store, "bench", alice, 0)
+        read_messages(store, "bench", alice, 0)
         poll_calls = sum(calls.values())
 
     print(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from chalicelib.assistant.store import OrganisationRef
+from chalicelib.assistant.records import OrganisationRef
 from chalicelib.directory import BusinessObject
 from chalicelib.shared.clock import paris_time
 

@@ -8,8 +8,7 @@ from typing import Literal
 from chalice import Blueprint
 from pydantic import Field
 
-from chalicelib.assistant import dialogue
-from chalicelib.assistant.store import get_conversation_store, insight_day
+from chalicelib.assistant import dialogue, insights
 from chalicelib.auth import SUPPORT_AGENTS
 from chalicelib.endpoints import wiring
 from chalicelib.endpoints.api import Api, Call, RequestModel
@@ -91,7 +90,7 @@ def rate_message(call: Call, conversation_id: str, message_id: str) -> dialogue.
 )
 def get_conversation(call: Call, conversation_id: str) -> dialogue.Transcript:
     return dialogue.transcript(
-        get_conversation_store(), conversation_id, call.identity, clock.now()
+        wiring.conversation_store(), conversation_id, call.identity, clock.now()
     )
 
 
@@ -104,7 +103,7 @@ def get_conversation(call: Call, conversation_id: str) -> dialogue.Transcript:
 )
 def get_ticket_draft(call: Call, conversation_id: str) -> dialogue.TicketDraft:
     return dialogue.ticket_draft(
-        get_conversation_store(), conversation_id, call.identity, clock.now()
+        wiring.conversation_store(), conversation_id, call.identity, clock.now()
     )
 
 
@@ -112,11 +111,12 @@ def get_ticket_draft(call: Call, conversation_id: str) -> dialogue.TicketDraft:
     "/agent/assistant/insights",
     summary="Most frequent not-understood questions and most down-rated topics over a period",
     query=InsightsQuery,
-    response=dialogue.Insights,
+    response=insights.Insights,
     roles=(SUPPORT_AGENTS,),
     errors=(401, 403, 422),
 )
-def get_insights(call: Call) -> dialogue.Insights:
+def get_insights(call: Call) -> insights.Insights:
     query: InsightsQuery = call.query
-    today = insight_day(clock.now())
-    return dialogue.insights(get_conversation_store(), query.start, query.end, query.limit, today)
+    return insights.insights(
+        wiring.conversation_store(), query.start, query.end, query.limit, clock.now()
+    )

@@ -4,6 +4,10 @@ Chalice wraps WebSocket handlers only when they are declared on the app object
 (a Blueprint has no `websocket_api`, so its handlers would get the raw Lambda
 event), hence app.py declares the three `on_ws_*` handlers and calls
 `ws_connect`, `ws_message` and `ws_disconnect` here.
+
+The request models of the LiveChat live here, with the edge: opening a chat is
+the area's own input model made strict for HTTP; a message and a rating are
+small, and their services take the values.
 """
 
 from __future__ import annotations
@@ -17,20 +21,17 @@ from pydantic import AwareDatetime, Field, field_validator
 from chalicelib.auth import SUPPORT_AGENTS, authenticate
 from chalicelib.endpoints import wiring
 from chalicelib.endpoints.api import Api, Call, PageQuery, Reply, RequestModel
-from chalicelib.livechat import push, sessions
+from chalicelib.livechat import advisors, creation, messages, push, ratings, sessions
+from chalicelib.livechat.access import Caller
 from chalicelib.livechat.availability import (
     Availability,
     availability_at,
-    current_calendar,
     forget_calendars,
-    opening_rules,
     run_opening_check,
 )
-from chalicelib.livechat.calendar import DayRule, WorkingCalendar
+from chalicelib.livechat.calendar import DayRule
 from chalicelib.livechat.models import ChatMessage, categories
-from chalicelib.livechat.store import LiveChatStore, get_store
 from chalicelib.shared import clock
-from chalicelib.shared.config import get_settings
 from chalicelib.shared.errors import GuichetError
 from chalicelib.shared.models import Model
 
@@ -40,6 +41,22 @@ if TYPE_CHECKING:
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "livechat")
 SESSION_ERRORS = (404, 409, 422)
+
+
+# Requests
+
+
+class SessionRequest(RequestModel, creation.NewSession):
+    """`POST /livechat/sessions`."""
+
+
+class MessageRequest(RequestModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class RatingRequest(RequestModel):
+    stars: int = Field(ge=1, le=5)
+    comment: str | None = Field(None, max_length=2000)
 
 
 class AtQuery(RequestModel):
@@ -58,11 +75,6 @@ class AfterQuery(RequestModel):
     after: int = Field(0, ge=0)
 
 
-class CategoryOut(Model):
-    code: str
-    label: str
-
-
 class DayRulesBody(RequestModel):
     days: list[DayRule] = Field(max_length=500)
 
@@ -74,18 +86,25 @@ class DayRulesBody(RequestModel):
         return sorted(days, key=lambda day: day.date)
 
 
+# Responses
+
+
+class CategoryOut(Model):
+    code: str
+    label: str
+
+
 class DayRulesOut(Model):
     days: list[DayRule]
     updated_at: datetime | None = None
     updated_by: str | None = None
 
 
-def _calendar(store: LiveChatStore) -> WorkingCalendar:
-    return current_calendar(store, opening_rules(get_settings()))
+def _caller(call: Call) -> Caller:
+    return Caller(call.identity, call.headers.get("x-session-token"))
 
 
-def _caller(call: Call) -> sessions.Caller:
-    return sessions.Caller(call.identity, call.headers.get("x-session-token"))
+# Routes
 
 
 @api.route(
@@ -98,7 +117,8 @@ def _caller(call: Call) -> sessions.Caller:
 )
 def livechat_availability(call: Call) -> Availability:
     query: AtQuery = call.query
-    return availability_at(_calendar(get_store()), query.at or clock.now())
+    calendar = wiring.livechat_calendar(wiring.livechat_store())
+    return availability_at(calendar, query.at or clock.now())
 
 
 @api.route(
@@ -115,18 +135,18 @@ def livechat_categories(call: Call) -> list[CategoryOut]:
     "/livechat/sessions",
     "POST",
     summary="Open a chat (201), or get back the caller's open one (200); 409 when closed",
-    body=sessions.SessionRequest,
-    response=sessions.SessionCreated,
+    body=SessionRequest,
+    response=creation.SessionCreated,
     status=201,
     anonymous=True,
     idempotent=True,
     errors=(409, 422, 429),
 )
 def create_livechat_session(call: Call) -> Reply:
-    store = get_store()
+    store = wiring.livechat_store()
     now = clock.now()
-    context = sessions.CreationContext(
-        calendar=_calendar(store),
+    context = creation.CreationContext(
+        calendar=wiring.livechat_calendar(store),
         transcripts=wiring.transcript_source(now),
         limiter=wiring.rate_limiter(),
         idempotency=wiring.idempotency_store(),
@@ -135,7 +155,7 @@ def create_livechat_session(call: Call) -> Reply:
         client_ip=call.client_ip,
         idempotency_key=call.idempotency_key,
     )
-    created, new = sessions.create_session(store, call.body, _caller(call), context)
+    created, new = creation.create_session(store, call.body, _caller(call), context)
     # CONTRACT.md answers 201 to every create; `resumed` tells the client that
     # the chat it already had open was returned instead of a new one.
     return Reply(created.model_copy(update={"resumed": not new}), status=201)
@@ -149,36 +169,37 @@ def create_livechat_session(call: Call) -> Reply:
     errors=(404,),
 )
 def livechat_session(call: Call, session_id: str) -> sessions.SessionView:
-    return sessions.read_session(get_store(), session_id, _caller(call))
+    return sessions.read_session(wiring.livechat_store(), session_id, _caller(call))
 
 
 @api.route(
     "/livechat/sessions/{session_id}/messages",
     summary="Messages after ?after= (the seq of the last one seen)",
     query=AfterQuery,
-    response=sessions.MessagesPage,
+    response=messages.MessagesPage,
     anonymous=True,
     errors=(404, 422),
 )
-def livechat_messages(call: Call, session_id: str) -> sessions.MessagesPage:
-    return sessions.read_messages(get_store(), session_id, _caller(call), call.query.after)
+def livechat_messages(call: Call, session_id: str) -> messages.MessagesPage:
+    query: AfterQuery = call.query
+    return messages.read_messages(wiring.livechat_store(), session_id, _caller(call), query.after)
 
 
 @api.route(
     "/livechat/sessions/{session_id}/messages",
     "POST",
     summary="Write in a chat (its user, or the advisor who accepted it)",
-    body=sessions.MessageRequest,
+    body=MessageRequest,
     response=ChatMessage,
     status=201,
     anonymous=True,
     errors=(403, *SESSION_ERRORS),
 )
 def post_livechat_message(call: Call, session_id: str) -> ChatMessage:
-    store = get_store()
-    text = call.body.text
-    return sessions.post_message(
-        store, session_id, _caller(call), text, push.get_push(store), clock.now()
+    store = wiring.livechat_store()
+    body: MessageRequest = call.body
+    return messages.post_message(
+        store, session_id, _caller(call), body.text, wiring.livechat_push(store), clock.now()
     )
 
 
@@ -191,9 +212,9 @@ def post_livechat_message(call: Call, session_id: str) -> ChatMessage:
     errors=(403, 404, 409),
 )
 def close_livechat_session(call: Call, session_id: str) -> sessions.SessionView:
-    store = get_store()
+    store = wiring.livechat_store()
     return sessions.close_session(
-        store, session_id, _caller(call), push.get_push(store), clock.now()
+        store, session_id, _caller(call), wiring.livechat_push(store), clock.now()
     )
 
 
@@ -201,35 +222,38 @@ def close_livechat_session(call: Call, session_id: str) -> sessions.SessionView:
     "/livechat/sessions/{session_id}/rating",
     "PUT",
     summary="Rate a closed chat once, 1 to 5 stars",
-    body=sessions.RatingRequest,
+    body=RatingRequest,
     response=sessions.SessionView,
     anonymous=True,
     errors=(403, *SESSION_ERRORS),
 )
 def rate_livechat_session(call: Call, session_id: str) -> sessions.SessionView:
-    return sessions.rate_session(get_store(), session_id, _caller(call), call.body, clock.now())
+    body: RatingRequest = call.body
+    return ratings.rate_session(
+        wiring.livechat_store(), session_id, _caller(call), body.stars, body.comment, clock.now()
+    )
 
 
 @api.route(
     "/agent/livechat/queue",
     summary="Waiting chats by category, oldest first",
-    response=list[sessions.QueueGroup],
+    response=list[advisors.QueueGroup],
     roles=(SUPPORT_AGENTS,),
     errors=(401, 403),
 )
-def livechat_queue(call: Call) -> list[sessions.QueueGroup]:
-    return sessions.advisor_queue(get_store())
+def livechat_queue(call: Call) -> list[advisors.QueueGroup]:
+    return advisors.advisor_queue(wiring.livechat_store())
 
 
 @api.route(
     "/agent/livechat/sessions",
     summary="The calling advisor's active chats",
-    response=list[sessions.QueueEntry],
+    response=list[advisors.QueueEntry],
     roles=(SUPPORT_AGENTS,),
     errors=(401, 403),
 )
-def advisor_livechat_sessions(call: Call) -> list[sessions.QueueEntry]:
-    return sessions.advisor_sessions(get_store(), call.user)
+def advisor_livechat_sessions(call: Call) -> list[advisors.QueueEntry]:
+    return advisors.advisor_sessions(wiring.livechat_store(), call.user)
 
 
 @api.route(
@@ -241,8 +265,10 @@ def advisor_livechat_sessions(call: Call) -> list[sessions.QueueEntry]:
     errors=(401, 403, 404, 409),
 )
 def accept_livechat_session(call: Call, session_id: str) -> sessions.SessionView:
-    store = get_store()
-    return sessions.accept_session(store, session_id, call.user, push.get_push(store), clock.now())
+    store = wiring.livechat_store()
+    return advisors.accept_session(
+        store, session_id, call.user, wiring.livechat_push(store), clock.now()
+    )
 
 
 @api.route(
@@ -253,7 +279,7 @@ def accept_livechat_session(call: Call, session_id: str) -> sessions.SessionView
     errors=(401, 403),
 )
 def livechat_closures(call: Call) -> DayRulesOut:
-    days, meta = get_store().day_rules()
+    days, meta = wiring.livechat_store().day_rules()
     return DayRulesOut(days=days, **meta)
 
 
@@ -267,28 +293,32 @@ def livechat_closures(call: Call) -> DayRulesOut:
     errors=(401, 403, 422),
 )
 def put_livechat_closures(call: Call) -> DayRulesOut:
-    store, now = get_store(), clock.now()
-    store.save_day_rules(call.body.days, call.user.user_id, now)
+    store, now = wiring.livechat_store(), clock.now()
+    body: DayRulesBody = call.body
+    store.save_day_rules(body.days, call.user.user_id, now)
     forget_calendars()
-    return DayRulesOut(days=call.body.days, updated_at=now, updated_by=call.user.user_id)
+    return DayRulesOut(days=body.days, updated_at=now, updated_by=call.user.user_id)
 
 
 @api.route(
     "/agent/livechat/ratings",
     summary="Chat ratings, newest first, with averages per category and per advisor",
     query=PageQuery,
-    response=sessions.RatingsReport,
+    response=ratings.RatingsReport,
     roles=(SUPPORT_AGENTS,),
     errors=(401, 403, 422),
 )
-def livechat_ratings(call: Call) -> sessions.RatingsReport:
-    return sessions.ratings_report(get_store(), call.query.limit, call.query.cursor)
+def livechat_ratings(call: Call) -> ratings.RatingsReport:
+    query: PageQuery = call.query
+    return ratings.ratings_report(wiring.livechat_store(), query.limit, query.cursor)
 
 
 @blueprint.schedule(Rate(5, unit=Rate.MINUTES))
 def livechat_opening_check(event: CloudWatchEvent) -> dict[str, Any]:
-    store = get_store()
-    check = run_opening_check(store, _calendar(store), push.get_push(store), clock.now())
+    store = wiring.livechat_store()
+    check = run_opening_check(
+        store, wiring.livechat_calendar(store), wiring.livechat_push(store), clock.now()
+    )
     return check.model_dump(mode="json")
 
 
@@ -300,14 +330,14 @@ def ws_connect(event: WebsocketEvent) -> Response | None:
         identity = authenticate(f"Bearer {token}") if token else None
     except GuichetError as error:
         return Response(body=error.detail, status_code=error.status)
-    push.connect(get_store(), event.connection_id, identity, clock.now())
+    push.connect(wiring.livechat_store(), event.connection_id, identity, clock.now())
     return None
 
 
 def ws_message(event: WebsocketEvent) -> None:
-    store = get_store()
-    push.subscribe(store, push.get_push(store), event.connection_id, event.body)
+    store = wiring.livechat_store()
+    push.subscribe(store, wiring.livechat_push(store), event.connection_id, event.body)
 
 
 def ws_disconnect(event: WebsocketEvent) -> None:
-    push.disconnect(get_store(), event.connection_id)
+    push.disconnect(wiring.livechat_store(), event.connection_id)

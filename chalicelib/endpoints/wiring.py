@@ -2,8 +2,9 @@
 handed to another as plain callables.
 
 Areas never import each other's services; the edge does, here, and passes
-functions in (the assistant gets "the latest tickets of this user"; the
-LiveChat gets "the transcript of this conversation"). Adapters are built per
+functions in (the assistant gets "the latest tickets of this user" and the
+LiveChat's opening hours; the LiveChat gets "the transcript of this
+conversation"). Adapters are built per
 call from the process's cached boto3 clients (chalicelib/shared/aws.py), so
 nothing here touches AWS at import time.
 """
@@ -14,15 +15,19 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from chalicelib.assistant.dialogue import AssistantAdapters, get_transcript
-from chalicelib.assistant.hours import livechat_hours
-from chalicelib.assistant.store import get_conversation_store
+from chalicelib.assistant.hours import LiveChatHours
+from chalicelib.assistant.store import DynamoConversationStore
 from chalicelib.attachments.repository import DynamoAttachmentRepository
 from chalicelib.attachments.service import TicketAttachments
 from chalicelib.attachments.uploads import S3UploadStore
 from chalicelib.auth import Identity
 from chalicelib.directory import DirectoryRepository
+from chalicelib.livechat.availability import current_calendar, opening_rules
+from chalicelib.livechat.calendar import WorkingCalendar
+from chalicelib.livechat.creation import TranscriptSource
 from chalicelib.livechat.models import TranscriptLine
-from chalicelib.livechat.sessions import TranscriptSource
+from chalicelib.livechat.push import NoPush, Push, WebSocketPush
+from chalicelib.livechat.store import DynamoLiveChatStore, LiveChatStore
 from chalicelib.routing.catalogue import get_catalogue
 from chalicelib.routing.consumers import Delivery
 from chalicelib.routing.dispatch import TicketQueues
@@ -106,16 +111,49 @@ def delivery() -> Delivery:
     )
 
 
-# The assistant, with the tickets area's "latest tickets of this user"
+# The LiveChat
+
+
+def livechat_store() -> DynamoLiveChatStore:
+    return DynamoLiveChatStore(aws.table(get_settings().livechat_table), aws.client("dynamodb"))
+
+
+def livechat_push(store: LiveChatStore) -> Push:
+    """Push over the stage's WebSocket API; none where there is no endpoint (local: polling)."""
+    endpoint = get_settings().websocket_endpoint
+    if not endpoint:
+        return NoPush()
+    return WebSocketPush(aws.websocket_connections(endpoint), store)
+
+
+def livechat_calendar(store: LiveChatStore) -> WorkingCalendar:
+    """The settings' opening hours with the stored closures (kept 60 s in the process)."""
+    return current_calendar(store, opening_rules(get_settings()))
+
+
+# The assistant, with the tickets area's "latest tickets of this user" and the
+# LiveChat's opening hours
+
+
+def conversation_store() -> DynamoConversationStore:
+    return DynamoConversationStore(
+        aws.table(get_settings().conversations_table), aws.client("dynamodb")
+    )
 
 
 def latest_tickets_of(user_id: str, limit: int) -> Sequence[TicketDigest]:
     return latest_tickets(ticket_store(), user_id, limit)
 
 
+def livechat_hours() -> LiveChatHours:
+    """The LiveChat's own calendar, the very one its availability route uses: the one
+    source of opening hours (closures included), so the assistant never offers a closed chat."""
+    return livechat_calendar(livechat_store())
+
+
 def assistant_adapters() -> AssistantAdapters:
     return AssistantAdapters(
-        store=get_conversation_store(),
+        store=conversation_store(),
         directory=directory(),
         tickets=latest_tickets_of,
         hours=livechat_hours(),
@@ -132,7 +170,7 @@ def transcript_source(now: datetime) -> TranscriptSource:
     the id of an anonymous one); one the caller may not read gives no transcript,
     and the chat works without it.
     """
-    store = get_conversation_store()
+    store = conversation_store()
 
     def transcript(conversation_id: str, identity: Identity | None) -> list[TranscriptLine] | None:
         try:

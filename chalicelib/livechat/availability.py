@@ -23,11 +23,12 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from chalicelib.livechat.calendar import OpeningRules, Transition, WorkingCalendar
+from chalicelib.livechat.closing import close_waiting_sessions
+from chalicelib.livechat.push import Push
+from chalicelib.livechat.store import LiveChatStore
 from chalicelib.shared.models import Model
 
 if TYPE_CHECKING:
-    from chalicelib.livechat.push import Push
-    from chalicelib.livechat.store import LiveChatStore
     from chalicelib.shared.config import Settings
 
 CALENDAR_CACHE_SECONDS = 60.0
@@ -99,8 +100,6 @@ def run_opening_check(
     store: LiveChatStore, calendar: WorkingCalendar, push: Push, now: datetime
 ) -> OpeningCheck:
     """Record the latest transition once; while closed, close the chats still waiting."""
-    from chalicelib.livechat.sessions import close_waiting_sessions
-
     check = OpeningCheck(checked_at=now, open=calendar.is_open_at(now))
     last = calendar.last_transition(now)
     if last is not None:

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ConfigDict, model_validator
 
+from chalicelib.shared.config import SERVICE_TIMEZONE
 from chalicelib.shared.models import Model
 
 SEARCH_DAYS = 400
@@ -64,7 +65,7 @@ class OpeningRules(Model):
 
     model_config = ConfigDict(frozen=True)
 
-    timezone: str = "Europe/Paris"
+    timezone: str = SERVICE_TIMEZONE
     opens: time = time(8, 30)
     closes: time = time(18, 30)
     # A `holidays` subdivision of France ("57", "67", "68"...); empty: metropolitan.
@@ -74,6 +75,9 @@ class OpeningRules(Model):
 @functools.cache
 def public_holidays(year: int, subdivision: str = "") -> frozenset[date]:
     """France's public holidays of a year (with the subdivision's extra days)."""
+    # Lazy: `import holidays` costs ~130 ms quiet (TRAPS.md), 180-220 ms measured here on a
+    # loaded machine (python -X importtime, 2026-11), and France's holidays of a year ~330 ms
+    # more; paid by the first is-open check only, never by `import app`.
     import holidays
 
     calendar = holidays.country_holidays("FR", subdiv=subdivision or None, years=year)

@@ -14,6 +14,8 @@ from chalicelib.shared.models import Model
 SessionStatus = Literal["waiting", "active", "closed"]
 Author = Literal["user", "advisor", "system"]
 OPEN_STATUSES: tuple[SessionStatus, ...] = ("waiting", "active")
+# What a chat keeps of an assistant transcript, and the longest ticket draft it offers.
+TRANSCRIPT_MAX_CHARS = 20_000
 CATEGORIES_FILE = Path(__file__).resolve().parent.parent / "data" / "livechat.yaml"
 
 
@@ -31,6 +33,8 @@ class Category(Model):
 @cache
 def categories() -> tuple[Category, ...]:
     """The categories of chalicelib/data/livechat.yaml, read once."""
+    # Lazy: PyYAML costs ~38 ms at import (median of 7 fresh processes after `import app`,
+    # 2026-11), paid by the first request that needs the categories, not by every cold start.
     import yaml
 
     data = yaml.safe_load(CATEGORIES_FILE.read_text(encoding="utf-8"))

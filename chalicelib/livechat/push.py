@@ -1,40 +1,45 @@
 """Push of new chat messages to connected clients over an API Gateway WebSocket API.
 
 Deployed stages only: the management endpoint comes from WEBSOCKET_ENDPOINT;
-empty (the local stack, the tests by default), push is off and clients poll
-`GET /livechat/sessions/{id}/messages?after=`.
+empty (the local stack, the tests by default), push is off (`NoPush`) and clients
+poll `GET /livechat/sessions/{id}/messages?after=`. The edge picks which
+(chalicelib/endpoints/wiring.py: `livechat_push`).
 
 A client connects with `?token=<JWT>` (or without, for a person who cannot log
 in), then sends `{"action": "subscribe", "session_id": ..., "session_token"?: ...}`
-to follow one chat (the same participant rules as HTTP). The chat item lists
-its connections, so a message costs no extra read to find whom to push to:
-one `post_to_connection` per connection. A connection API Gateway reports gone
-(GoneException) is unsubscribed and deleted; $disconnect does the same.
+to follow one chat (the same participant rule as HTTP: livechat/access.py). The
+chat item lists its connections, so a message costs no extra read to find whom
+to push to: one `post_to_connection` per connection. A connection API Gateway
+reports gone (GoneException) is unsubscribed and deleted; $disconnect does the
+same.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import Field, ValidationError
 
 from chalicelib.auth import Identity
+from chalicelib.livechat.access import Caller, load, participant
 from chalicelib.livechat.models import ChatMessage, ChatSession, Connection
+from chalicelib.livechat.store import LiveChatStore
 from chalicelib.shared.errors import GuichetError, InvalidFieldsError, NotFoundError
 from chalicelib.shared.models import Model
-
-if TYPE_CHECKING:
-    from chalicelib.livechat.store import LiveChatStore
 
 
 class Push(Protocol):
     """Tells a chat's connected clients about a new message."""
 
-    def message_posted(self, session: ChatSession, message: ChatMessage) -> None: ...
+    def message_posted(self, session: ChatSession, message: ChatMessage) -> None:
+        """Send the message to every connection following the chat."""
+        ...
 
-    def send(self, connection_id: str, payload: dict[str, Any], session_id: str | None) -> bool: ...
+    def send(self, connection_id: str, payload: dict[str, Any], session_id: str | None) -> bool:
+        """Post one frame to a connection; False when it is gone (and then forgotten)."""
+        ...
 
 
 class NoPush:
@@ -77,16 +82,6 @@ class WebSocketPush:
         return True
 
 
-def get_push(store: LiveChatStore) -> Push:
-    from chalicelib.shared import aws
-    from chalicelib.shared.config import get_settings
-
-    endpoint = get_settings().websocket_endpoint
-    if not endpoint:
-        return NoPush()
-    return WebSocketPush(aws.websocket_connections(endpoint), store)
-
-
 class SubscribeRequest(Model):
     """A client's frame: follow one chat."""
 
@@ -111,8 +106,6 @@ def connect(
 
 def subscribe(store: LiveChatStore, push: Push, connection_id: str, body: str) -> None:
     """Follow the chat a frame names, if the connection may read it; answer with a frame."""
-    from chalicelib.livechat.sessions import Caller, load, participant
-
     try:
         request = SubscribeRequest.model_validate_json(body)
         connection = store.connection(connection_id)

@@ -1,33 +1,45 @@
-"""The livechat table: the only LiveChat code that talks to DynamoDB.
+"""The LiveChat's store: the `LiveChatStore` protocol and the livechat table behind it.
 
-Items (pk / sk), single-table:
-  CALENDAR / DAY_RULES                 support agents' closures and special hours, one item
-                                       (the availability reads it with one GetItem)
-  CALENDAR / TRANSITION#{utc instant}  an opening or closing, written once (conditional Put)
-  SESSION#{id} / META                  a chat; while waiting, gsi1 QUEUE / {category}#{created}#{id}
-                                       (the advisors' queue, oldest first per category); while
-                                       active, gsi2 ADVISOR#{advisor} / {accepted}#{id}
-  SESSION#{id} / MSG#{seq:08d}         its messages, in order
-  USER#{user_id} / OPEN_SESSION        the user's one waiting or active chat (a lock: created
-                                       with the session, deleted when it closes)
-  CONN#{connection_id} / META          a WebSocket connection and the chat it follows (TTL)
-  RATINGS / RATING#{rated_at}#{id}     a rating, newest last
-  RATINGS / STATS#{CATEGORY|ADVISOR}#{key}  running count and total of stars (averages
-                                       without reading every rating)
+`DynamoLiveChatStore` is the only LiveChat code that talks to DynamoDB; services and
+in-memory fakes know the protocol only.
+
+The key layout is chalicelib/livechat/keys.py.
 
 A message is one GetItem (the session, for authorisation) and one transaction:
 the session's `last_seq` goes from n to n+1 under a condition and the message
 MSG#{n+1} is put with it, so a poller reading `?after=n` can never see n+2
 before n+1. Accept, close and the closing notice are the same transaction with
-more changes to the session.
+more changes to the session; the store keeps its indexes and the user's lock in
+step with the status it is given (accepted: out of the queue, into the
+advisor's index; closed: out of both, lock freed). Transaction items carry
+labels ("session", "message", "lock", "rating"...) that a failure names.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.livechat.calendar import DayRule, Transition
+from chalicelib.livechat.keys import (
+    CALENDAR,
+    CONNECTION_TTL_SECONDS,
+    DAY_RULES,
+    QUEUE,
+    RATINGS,
+    SESSION_TTL_SECONDS,
+    connection_key,
+    index_keys,
+    index_removals,
+    json_value,
+    lock_key,
+    message_sk,
+    queue_keys,
+    session_from_item,
+    session_item,
+    session_key,
+    utc_key,
+)
 from chalicelib.livechat.models import (
     ChatMessage,
     ChatSession,
@@ -36,37 +48,126 @@ from chalicelib.livechat.models import (
     RatingStat,
     SessionStatus,
 )
-from chalicelib.shared import dynamo
-from chalicelib.shared.dynamo import DynamoTransaction, Transaction
+from chalicelib.shared.dynamo import (
+    DynamoTransaction,
+    Transaction,
+    TransactionFailed,
+    condition_failed,
+)
 from chalicelib.shared.pagination import decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
-CALENDAR = "CALENDAR"
-DAY_RULES = "DAY_RULES"
-QUEUE = "QUEUE"
-RATINGS = "RATINGS"
-META = "META"
-CONNECTION_TTL_SECONDS = 4 * 3600
-# Chats and their messages are kept a year, then DynamoDB's TTL removes them.
-SESSION_TTL_SECONDS = 365 * 24 * 3600
+# Labels of the items this store adds to a transaction.
+SESSION = "session"
+LOCK = "lock"
+MESSAGE = "message"
+RATING = "rating"
 
 
 class ConcurrentChangeError(Exception):
     """The session changed between its read and the write (retry, or report its new state)."""
 
 
-def session_key(session_id: str) -> dict[str, str]:
-    return {"pk": f"SESSION#{session_id}", "sk": META}
+class LiveChatStore(Protocol):
+    """The LiveChat's chats, messages, calendar, ratings and connections (DynamoDB, or a fake)."""
+
+    @property
+    def name(self) -> str:
+        """Which store this is (the calendar cache is kept per store)."""
+        ...
+
+    def day_rules(self) -> tuple[list[DayRule], dict[str, Any]]:
+        """The closures and special hours, with `updated_at` and `updated_by` (None if never)."""
+        ...
+
+    def save_day_rules(self, rules: list[DayRule], updated_by: str, now: datetime) -> None:
+        """Replace the closures and special hours."""
+        ...
+
+    def record_transition(self, kind: Transition, at: datetime, now: datetime) -> bool:
+        """Record an opening or closing once; False when it was already recorded."""
+        ...
+
+    def transitions(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest recorded transitions (`kind`, `at`, `recorded_at`), newest first."""
+        ...
+
+    def session(self, session_id: str) -> ChatSession | None:
+        """A chat (strongly consistent), None when unknown."""
+        ...
+
+    def open_session_id(self, user_id: str) -> str | None:
+        """The id of the user's waiting or active chat, if any."""
+        ...
+
+    def create_in(self, tx: Transaction, session: ChatSession) -> None:
+        """Add to `tx` a waiting chat ("session") and its user's lock ("lock": fails if held)."""
+        ...
+
+    def queue_position(self, session: ChatSession) -> int:
+        """1 + the waiting chats of its category created strictly before it."""
+        ...
+
+    def waiting_sessions(self) -> list[ChatSession]:
+        """Every waiting chat, by category then oldest first."""
+        ...
+
+    def advisor_sessions(self, advisor_id: str) -> list[ChatSession]:
+        """The advisor's active chats, oldest accepted first."""
+        ...
+
+    def write_event(
+        self,
+        session: ChatSession,
+        message: ChatMessage,
+        *,
+        allowed: tuple[SessionStatus, ...],
+        changes: dict[str, Any] | None = None,
+    ) -> None:
+        """Append `message` and apply `changes` at once; ConcurrentChangeError if the chat moved."""
+        ...
+
+    def messages(self, session_id: str, after: int, limit: int) -> list[ChatMessage]:
+        """Up to `limit` messages with seq > `after`, in order."""
+        ...
+
+    def rate(self, session: ChatSession, record: RatingRecord) -> bool:
+        """Keep a closed chat's rating once (with the list and averages); False if rated."""
+        ...
+
+    def ratings(self, limit: int, cursor: str | None) -> tuple[list[RatingRecord], str | None]:
+        """One page of ratings, newest first, and the cursor of the next."""
+        ...
+
+    def rating_stats(self) -> dict[str, list[RatingStat]]:
+        """Count and average of stars under "CATEGORY" and "ADVISOR"."""
+        ...
+
+    def save_connection(self, connection: Connection) -> None:
+        """Remember a WebSocket connection (for 4 hours)."""
+        ...
+
+    def connection(self, connection_id: str) -> Connection | None:
+        """A WebSocket connection, None when unknown."""
+        ...
+
+    def subscribe(self, connection_id: str, session_id: str) -> None:
+        """The connection follows the chat (the chat lists it in `connections`)."""
+        ...
+
+    def unsubscribe(self, connection_id: str, session_id: str) -> None:
+        """The chat forgets the connection (nothing when the chat is gone)."""
+        ...
+
+    def forget_connection(self, connection_id: str) -> Connection | None:
+        """Delete a connection; what it was, None when unknown."""
+        ...
 
 
-def _message_sk(seq: int) -> str:
-    return f"MSG#{seq:08d}"
-
-
-class LiveChatStore:
-    """Reads and writes the livechat table."""
+class DynamoLiveChatStore:
+    """The LiveChat in the livechat table."""
 
     def __init__(self, table: Table, client: Any) -> None:
         # `client` is the low-level DynamoDB client, for transactions in typed form
@@ -99,9 +200,7 @@ class LiveChatStore:
         )
 
     def record_transition(self, kind: Transition, at: datetime, now: datetime) -> bool:
-        """Write a transition once; False when it was already recorded."""
-        from botocore.exceptions import ClientError
-
+        """A conditional Put keyed by the transition's instant."""
         try:
             self._table.put_item(
                 Item={
@@ -113,8 +212,8 @@ class LiveChatStore:
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+        except Exception as error:
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -133,13 +232,11 @@ class LiveChatStore:
 
     def session(self, session_id: str) -> ChatSession | None:
         item = self._table.get_item(Key=session_key(session_id), ConsistentRead=True).get("Item")
-        return None if item is None else _session_from_item(item)
+        return None if item is None else session_from_item(item)
 
     def open_session_id(self, user_id: str) -> str | None:
         """The user's waiting or active chat, if any."""
-        item = self._table.get_item(
-            Key={"pk": f"USER#{user_id}", "sk": "OPEN_SESSION"}, ConsistentRead=True
-        ).get("Item")
+        item = self._table.get_item(Key=lock_key(user_id), ConsistentRead=True).get("Item")
         return None if item is None else str(item["session_id"])
 
     def create_in(self, tx: Transaction, session: ChatSession) -> None:
@@ -148,17 +245,13 @@ class LiveChatStore:
         The lock's condition fails when the user already has a waiting or active chat.
         """
         assert isinstance(tx, DynamoTransaction)
-        item = _session_item(session)
-        item.update(_queue_keys(session))
+        item = session_item(session)
+        item.update(queue_keys(session))
         item["expires_at"] = int(session.created_at.timestamp()) + SESSION_TTL_SECONDS
-        tx.put("session", self.name, item, condition="attribute_not_exists(pk)")
+        tx.put(SESSION, self.name, item, condition="attribute_not_exists(pk)")
         if session.user_id is not None:
-            lock = {
-                "pk": f"USER#{session.user_id}",
-                "sk": "OPEN_SESSION",
-                "session_id": session.session_id,
-            }
-            tx.put("lock", self.name, lock, condition="attribute_not_exists(pk)")
+            lock = {**lock_key(session.user_id), "session_id": session.session_id}
+            tx.put(LOCK, self.name, lock, condition="attribute_not_exists(pk)")
 
     def queue_position(self, session: ChatSession) -> int:
         """1 for the oldest waiting chat of its category.
@@ -185,7 +278,7 @@ class LiveChatStore:
         }
         while True:
             response = self._table.query(**kwargs)
-            sessions.extend(_session_from_item(item) for item in response.get("Items", []))
+            sessions.extend(session_from_item(item) for item in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
                 return sessions
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -197,7 +290,7 @@ class LiveChatStore:
             KeyConditionExpression="gsi2pk = :pk",
             ExpressionAttributeValues={":pk": f"ADVISOR#{advisor_id}"},
         )
-        return [_session_from_item(item) for item in response.get("Items", [])]
+        return [session_from_item(item) for item in response.get("Items", [])]
 
     def write_event(
         self,
@@ -206,120 +299,114 @@ class LiveChatStore:
         *,
         allowed: tuple[SessionStatus, ...],
         changes: dict[str, Any] | None = None,
-        removals: tuple[str, ...] = (),
-        extra: list[dict[str, Any]] | None = None,
     ) -> None:
-        """Append `message` (seq = last_seq + 1) and apply `changes` to the session, atomically.
-
-        Raises ConcurrentChangeError when the session moved on since it was read.
+        """One transaction: the session ("session") goes from `last_seq` n to n+1 under a
+        condition, with `changes` and the index keys of its new status, and MSG#{n+1} is put
+        ("message"); a chat closing also frees its user's one-open-chat lock ("lock").
         """
+        changes = dict(changes or {})
+        changes.update(index_keys(session, changes))
+        status = changes.get("status")
         values: dict[str, Any] = {
             ":seq": message.seq,
             ":previous": session.last_seq,
-            **{f":s{index}": status for index, status in enumerate(allowed)},
+            **{f":s{index}": allowed_status for index, allowed_status in enumerate(allowed)},
         }
         names = {"#status": "status"}
         assignments = ["last_seq = :seq"]
-        for index, (attribute, value) in enumerate((changes or {}).items()):
+        for index, (attribute, value) in enumerate(changes.items()):
             names[f"#c{index}"] = attribute
             values[f":c{index}"] = value
             assignments.append(f"#c{index} = :c{index}")
         expression = "SET " + ", ".join(assignments)
+        removals = index_removals(status)
         if removals:
             expression += " REMOVE " + ", ".join(removals)
         statuses = ", ".join(f":s{index}" for index in range(len(allowed)))
-        update = {
-            "Update": {
-                "TableName": self.name,
-                "Key": dynamo.serialize(session_key(session.session_id)),
-                "UpdateExpression": expression,
-                "ConditionExpression": f"last_seq = :previous AND #status IN ({statuses})",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": dynamo.serialize(values),
-            }
-        }
+        tx = DynamoTransaction(self._client)
+        tx.update(
+            SESSION,
+            self.name,
+            session_key(session.session_id),
+            expression,
+            condition=f"last_seq = :previous AND #status IN ({statuses})",
+            names=names,
+            values=values,
+        )
         message_item = {
             "pk": f"SESSION#{session.session_id}",
-            "sk": _message_sk(message.seq),
+            "sk": message_sk(message.seq),
             "expires_at": int(session.created_at.timestamp()) + SESSION_TTL_SECONDS,
             **message.model_dump(mode="json", exclude_none=True),
         }
-        codes = self._transact([update, dynamo.put(self.name, message_item), *(extra or [])])
-        if codes is not None:
-            raise ConcurrentChangeError(",".join(codes))
-
-    def release_lock(self, user_id: str, session_id: str) -> dict[str, Any]:
-        """The transaction item that frees a user's one-open-chat lock."""
-        return {
-            "Delete": {
-                "TableName": self.name,
-                "Key": dynamo.serialize({"pk": f"USER#{user_id}", "sk": "OPEN_SESSION"}),
-                "ConditionExpression": "attribute_not_exists(pk) OR session_id = :id",
-                "ExpressionAttributeValues": dynamo.serialize({":id": session_id}),
-            }
-        }
+        tx.put(MESSAGE, self.name, message_item)
+        if status == "closed" and session.user_id is not None:
+            tx.delete(
+                LOCK,
+                self.name,
+                lock_key(session.user_id),
+                condition="attribute_not_exists(pk) OR session_id = :id",
+                values={":id": session.session_id},
+            )
+        try:
+            tx.commit()
+        except TransactionFailed as failed:
+            raise ConcurrentChangeError(str(failed)) from failed
 
     def messages(self, session_id: str, after: int, limit: int) -> list[ChatMessage]:
         response = self._table.query(
             KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
             ExpressionAttributeValues={
                 ":pk": f"SESSION#{session_id}",
-                ":first": _message_sk(after + 1),
-                ":last": _message_sk(99_999_999),
+                ":first": message_sk(after + 1),
+                ":last": message_sk(99_999_999),
             },
             Limit=limit,
         )
         return [ChatMessage.model_validate(item) for item in response.get("Items", [])]
 
-    def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
-        """Run a transaction; None when it succeeded, else the per-item cancellation codes."""
-        try:
-            self._client.transact_write_items(TransactItems=items)
-        except self._client.exceptions.TransactionCanceledException as error:
-            return dynamo.cancellation_codes(error)
-        return None
-
     # Ratings -----------------------------------------------------------------
 
     def rate(self, session: ChatSession, record: RatingRecord) -> bool:
-        """Store a rating once (on the session, in the list, in the averages); False if rated."""
+        """One transaction: the rating on the session ("session": fails if rated or not
+        closed), in the list ("rating") and in the averages ("stats:CATEGORY", "stats:ADVISOR").
+        """
         rating = {"stars": record.stars, "comment": record.comment, "rated_at": record.rated_at}
-        update = {
-            "Update": {
-                "TableName": self.name,
-                "Key": dynamo.serialize(session_key(session.session_id)),
-                "UpdateExpression": "SET rating = :rating",
-                "ConditionExpression": "attribute_not_exists(rating) AND #status = :closed",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": dynamo.serialize(
-                    {":rating": _json(rating), ":closed": "closed"}
-                ),
-            }
-        }
+        tx = DynamoTransaction(self._client)
+        tx.update(
+            SESSION,
+            self.name,
+            session_key(session.session_id),
+            "SET rating = :rating",
+            condition="attribute_not_exists(rating) AND #status = :closed",
+            names={"#status": "status"},
+            values={":rating": json_value(rating), ":closed": "closed"},
+        )
         item = {
             "pk": RATINGS,
             "sk": f"RATING#{utc_key(record.rated_at)}#{record.session_id}",
             **record.model_dump(mode="json", exclude_none=True),
         }
-        stats = [self._add_to_stat(f"STATS#CATEGORY#{record.category}", record.stars)]
+        tx.put(RATING, self.name, item)
+        self._add_to_stat_in(tx, "CATEGORY", record.category, record.stars)
         if record.advisor_id:
-            stats.append(self._add_to_stat(f"STATS#ADVISOR#{record.advisor_id}", record.stars))
-        codes = self._transact([update, dynamo.put(self.name, item), *stats])
-        if codes is None:
-            return True
-        if codes[0] == "ConditionalCheckFailed":
-            return False
-        raise ConcurrentChangeError(",".join(codes))
+            self._add_to_stat_in(tx, "ADVISOR", record.advisor_id, record.stars)
+        try:
+            tx.commit()
+        except TransactionFailed as failed:
+            if failed.failed(SESSION):
+                return False
+            raise ConcurrentChangeError(str(failed)) from failed
+        return True
 
-    def _add_to_stat(self, sk: str, stars: int) -> dict[str, Any]:
-        return {
-            "Update": {
-                "TableName": self.name,
-                "Key": dynamo.serialize({"pk": RATINGS, "sk": sk}),
-                "UpdateExpression": "ADD rating_count :one, star_total :stars",
-                "ExpressionAttributeValues": dynamo.serialize({":one": 1, ":stars": stars}),
-            }
-        }
+    def _add_to_stat_in(self, tx: DynamoTransaction, group: str, key: str, stars: int) -> None:
+        tx.update(
+            f"stats:{group}",
+            self.name,
+            {"pk": RATINGS, "sk": f"STATS#{group}#{key}"},
+            "ADD rating_count :one, star_total :stars",
+            values={":one": 1, ":stars": stars},
+        )
 
     def ratings(self, limit: int, cursor: str | None) -> tuple[list[RatingRecord], str | None]:
         """Ratings, newest first, one page."""
@@ -355,21 +442,20 @@ class LiveChatStore:
 
     def save_connection(self, connection: Connection) -> None:
         item = {
-            "pk": f"CONN#{connection.connection_id}",
-            "sk": META,
+            **connection_key(connection.connection_id),
             "expires_at": int(connection.connected_at.timestamp()) + CONNECTION_TTL_SECONDS,
             **connection.model_dump(mode="json", exclude_none=True),
         }
         self._table.put_item(Item=item)
 
     def connection(self, connection_id: str) -> Connection | None:
-        item = self._table.get_item(Key={"pk": f"CONN#{connection_id}", "sk": META}).get("Item")
+        item = self._table.get_item(Key=connection_key(connection_id)).get("Item")
         return None if item is None else Connection.model_validate(item)
 
     def subscribe(self, connection_id: str, session_id: str) -> None:
         """Follow a chat: the connection remembers it, the chat lists the connection."""
         self._table.update_item(
-            Key={"pk": f"CONN#{connection_id}", "sk": META},
+            Key=connection_key(connection_id),
             UpdateExpression="SET session_id = :id",
             ExpressionAttributeValues={":id": session_id},
         )
@@ -381,8 +467,6 @@ class LiveChatStore:
         )
 
     def unsubscribe(self, connection_id: str, session_id: str) -> None:
-        from botocore.exceptions import ClientError
-
         try:
             self._table.update_item(
                 Key=session_key(session_id),
@@ -390,60 +474,15 @@ class LiveChatStore:
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={":connection": {connection_id}},
             )
-        except ClientError as error:
+        except Exception as error:
             # A chat that no longer exists has no connection to forget.
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
 
     def forget_connection(self, connection_id: str) -> Connection | None:
         """Delete a connection; returns what it was (to unsubscribe it)."""
         response = self._table.delete_item(
-            Key={"pk": f"CONN#{connection_id}", "sk": META}, ReturnValues="ALL_OLD"
+            Key=connection_key(connection_id), ReturnValues="ALL_OLD"
         )
         item = response.get("Attributes")
         return None if not item else Connection.model_validate(item)
-
-
-def utc_key(instant: datetime) -> str:
-    """An instant as a fixed-width UTC string, so sort keys order by time."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {key: _json(item) for key, item in value.items() if item is not None}
-    return value
-
-
-def _queue_keys(session: ChatSession) -> dict[str, str]:
-    created = utc_key(session.created_at)
-    return {"gsi1pk": QUEUE, "gsi1sk": f"{session.category}#{created}#{session.session_id}"}
-
-
-def advisor_keys(session: ChatSession, advisor_id: str, accepted_at: datetime) -> dict[str, str]:
-    return {
-        "gsi2pk": f"ADVISOR#{advisor_id}",
-        "gsi2sk": f"{utc_key(accepted_at)}#{session.session_id}",
-    }
-
-
-def _session_item(session: ChatSession) -> dict[str, Any]:
-    data = session.model_dump(mode="json", exclude_none=True, exclude={"connections"})
-    if not data.get("transcript"):
-        data.pop("transcript", None)
-    return {**session_key(session.session_id), **data}
-
-
-def _session_from_item(item: dict[str, Any]) -> ChatSession:
-    data = {key: value for key, value in item.items() if not key.startswith(("pk", "sk", "gsi"))}
-    data.pop("expires_at", None)
-    return ChatSession.model_validate(data)
-
-
-def get_store() -> LiveChatStore:
-    from chalicelib.shared import aws
-    from chalicelib.shared.config import get_settings
-
-    return LiveChatStore(aws.table(get_settings().livechat_table), aws.client("dynamodb"))

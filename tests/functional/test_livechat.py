@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.endpoints import wiring
 from chalicelib.livechat.availability import forget_calendars
 
 OPEN_FRIDAY = "2026-12-04T10:00:00+01:00"
@@ -397,7 +398,7 @@ def test_anonymous_create_needs_a_login_identifier(
 def test_anonymous_creates_are_rate_limited_per_address(
     client: Any, frozen_clock: Callable[[str], datetime]
 ) -> None:
-    from chalicelib.livechat.sessions import ANONYMOUS_CREATES_PER_HOUR
+    from chalicelib.livechat.creation import ANONYMOUS_CREATES_PER_HOUR
 
     frozen_clock(OPEN_FRIDAY)
     payload = {"category": "CONNEXION", "login_identifier": "x@example.fr"}
@@ -473,9 +474,7 @@ def run_check(client: Any) -> dict[str, Any]:
 
 
 def transitions() -> list[dict[str, Any]]:
-    from chalicelib.livechat.store import get_store
-
-    return get_store().transitions()
+    return wiring.livechat_store().transitions()
 
 
 def test_schedule_run_twice_at_the_same_instant_records_one_transition(

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from chalicelib.livechat import push as push_module
+from chalicelib.endpoints.wiring import livechat_push, livechat_store
 from chalicelib.livechat.availability import forget_calendars
-from chalicelib.livechat.store import get_store
+from chalicelib.livechat.models import Connection
+from chalicelib.livechat.push import NoPush
 from chalicelib.shared import aws
 
 ENDPOINT = "https://abc123.execute-api.eu-west-3.amazonaws.com/test"
@@ -98,7 +99,7 @@ def test_subscribed_connections_receive_each_new_message(
     frames = [frame for connection, frame in sent_frames() if connection == "conn-alice"]
     assert [frame["type"] for frame in frames] == ["subscribed", "message"]
     assert frames[1]["message"]["text"] == "Bonjour"
-    session = get_store().session(session_id)
+    session = livechat_store().session(session_id)
     assert session is not None and session.connections == {"conn-alice"}
 
 
@@ -116,7 +117,7 @@ def test_a_connection_cannot_subscribe_to_someone_elses_chat(
     subscribe(client, "conn-claire", session_id)
     subscribe(client, "conn-nobody", session_id, session_token="guess")
 
-    session = get_store().session(session_id)
+    session = livechat_store().session(session_id)
     assert session is not None and session.connections == set()
     errors = [frame for _, frame in sent_frames() if frame["type"] == "error"]
     assert [frame["problem"]["status"] for frame in errors] == [404, 404]
@@ -126,7 +127,7 @@ def test_a_bad_token_refuses_the_connection(client: Any) -> None:
     answer = connect(client, "conn-forged", "not-a-jwt")
 
     assert answer["statusCode"] == 401
-    assert get_store().connection("conn-forged") is None
+    assert livechat_store().connection("conn-forged") is None
 
 
 def test_disconnect_unsubscribes(
@@ -142,9 +143,9 @@ def test_disconnect_unsubscribes(
 
     client.lambda_.invoke("livechat_ws_disconnect", ws_event("$disconnect", "conn-alice"))
 
-    session = get_store().session(session_id)
+    session = livechat_store().session(session_id)
     assert session is not None and session.connections == set()
-    assert get_store().connection("conn-alice") is None
+    assert livechat_store().connection("conn-alice") is None
 
 
 def test_a_gone_connection_is_removed_when_a_message_is_pushed(
@@ -156,9 +157,9 @@ def test_a_gone_connection_is_removed_when_a_message_is_pushed(
     # moto never reports a gone connection, so the management client is stubbed.
     frozen_clock(OPEN_FRIDAY)
     session_id = open_chat(client, auth)
-    store = get_store()
+    store = livechat_store()
     store.save_connection(
-        push_module.Connection(
+        Connection(
             connection_id="conn-gone", user_id="alice", connected_at=frozen_clock(OPEN_FRIDAY)
         )
     )
@@ -192,4 +193,4 @@ def test_push_is_off_without_an_endpoint(
 
     get_settings.cache_clear()
 
-    assert isinstance(push_module.get_push(get_store()), push_module.NoPush)
+    assert isinstance(livechat_push(livechat_store()), NoPush)

@@ -632,14 +632,11 @@ def test_a_conversation_written_by_someone_else_meanwhile_is_a_conflict(
 ) -> None:
     from datetime import UTC, datetime
 
-    from chalicelib.assistant.store import (
-        Conversation,
-        get_conversation_store,
-        not_understood_counter,
-    )
+    from chalicelib.assistant.records import Conversation, not_understood_counter
+    from chalicelib.endpoints.wiring import conversation_store
     from chalicelib.shared.errors import ConflictError
 
-    store = get_conversation_store()
+    store = conversation_store()
     now = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
     store.create(Conversation(conversation_id="c" * 22, owner=None, created_at=now, updated_at=now))
     first = store.get("c" * 22, now)

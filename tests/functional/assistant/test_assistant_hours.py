@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from chalicelib.assistant.hours import livechat_hours
+from chalicelib.endpoints.wiring import livechat_hours
 from chalicelib.livechat.availability import forget_calendars
 from chalicelib.shared import clock
 from chalicelib.shared.config import get_settings
@@ -36,7 +36,7 @@ def test_the_livechat_is_open_on_working_days_from_0830_to_1830_paris_time(
 ) -> None:
     frozen_clock(instant)  # type: ignore[operator]
 
-    assert livechat_hours().is_open(clock.now()) is is_open
+    assert livechat_hours().is_open_at(clock.now()) is is_open
 
 
 @pytest.mark.parametrize(
@@ -73,9 +73,9 @@ def test_hours_and_holiday_subdivision_come_from_the_settings(
     get_settings.cache_clear()
     hours = livechat_hours()
 
-    assert not hours.is_open(datetime.fromisoformat("2026-12-04T08:45:00+01:00"))
-    assert not hours.is_open(datetime.fromisoformat("2026-12-04T17:00:00+01:00"))
-    assert not hours.is_open(datetime.fromisoformat("2026-04-03T10:00:00+02:00"))
+    assert not hours.is_open_at(datetime.fromisoformat("2026-12-04T08:45:00+01:00"))
+    assert not hours.is_open_at(datetime.fromisoformat("2026-12-04T17:00:00+01:00"))
+    assert not hours.is_open_at(datetime.fromisoformat("2026-04-03T10:00:00+02:00"))
     assert hours.next_opening(datetime.fromisoformat("2026-04-02T18:00:00+02:00")) == (
         datetime.fromisoformat("2026-04-07T09:00:00+02:00")
     )

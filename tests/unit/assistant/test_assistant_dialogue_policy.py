@@ -6,18 +6,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.assistant import dialogue
+from chalicelib.assistant import dialogue, policy, replies
 from chalicelib.assistant.knowledge import load_knowledge_base
-from chalicelib.assistant.store import StoredMessage
+from chalicelib.assistant.records import StoredMessage
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
 
 class AlwaysClosed:
-    def is_open(self, now: datetime) -> bool:
+    def is_open_at(self, instant: datetime) -> bool:
         return False
 
-    def next_opening(self, now: datetime) -> datetime | None:
+    def next_opening(self, instant: datetime) -> datetime | None:
         return datetime(2026, 12, 7, 7, 30, tzinfo=UTC)
 
 
@@ -25,7 +25,7 @@ class AlwaysClosed:
 def test_most_asked_topics_exist_and_suit_the_profile(profile: str | None) -> None:
     knowledge_base = load_knowledge_base()
 
-    for topic_id in dialogue.MOST_ASKED[profile]:
+    for topic_id in policy.MOST_ASKED[profile]:
         topic = knowledge_base.topic(topic_id)
         assert profile is None or profile in topic.audiences, topic_id
 
@@ -34,29 +34,29 @@ def test_every_suggestion_label_leads_back_to_its_topic() -> None:
     knowledge_base = load_knowledge_base()
 
     for topic in knowledge_base.topics:
-        assert dialogue.suggested_topic(knowledge_base, topic.suggestion) == topic.id
-        assert dialogue.suggested_topic(knowledge_base, topic.suggestion.upper() + " ?") == topic.id
+        assert policy.suggested_topic(knowledge_base, topic.suggestion) == topic.id
+        assert policy.suggested_topic(knowledge_base, topic.suggestion.upper() + " ?") == topic.id
 
 
 def test_related_suggestions_leave_out_topics_the_profile_cannot_see() -> None:
     knowledge_base = load_knowledge_base()
 
-    suggestions = dialogue.related_suggestions(knowledge_base, "compte.creation", "anonyme")
+    suggestions = policy.related_suggestions(knowledge_base, "compte.creation", "anonyme")
 
     visible = {t.suggestion for t in knowledge_base.topics if "anonyme" in t.audiences}
     assert suggestions and set(suggestions) <= visible
 
 
 def test_without_a_reason_there_is_no_escalation() -> None:
-    assert dialogue.escalation_for(None, "c", AlwaysClosed(), NOW) is None
+    assert policy.escalation_for(None, "c", AlwaysClosed(), NOW) is None
 
 
 def test_a_closed_livechat_offers_only_a_ticket_and_says_when_it_reopens() -> None:
-    escalation = dialogue.escalation_for("asked", "c", AlwaysClosed(), NOW)
+    escalation = policy.escalation_for("asked", "c", AlwaysClosed(), NOW)
 
     assert escalation is not None
     assert escalation.actions == ["ticket"]
-    assert "07/12/2026 à 08h30" in dialogue.escalation_text(escalation)
+    assert "07/12/2026 à 08h30" in replies.escalation_text(escalation)
 
 
 def test_the_draft_description_keeps_the_latest_turns_within_10000_characters() -> None:
