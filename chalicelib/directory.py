@@ -31,8 +31,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.shared import dynamo
-from chalicelib.shared.dynamo import deserialize, serialize
+from chalicelib.shared.dynamo import DynamoTransaction, deserialize, serialize
 from chalicelib.shared.models import Model
 from chalicelib.shared.text import fold
 
@@ -284,32 +283,43 @@ class DirectoryRepository:
         data = _dump(obj)
         previous = self._get(key)
         former = str(previous["recipient_organisation_id"]) if previous else None
-        put = dynamo.put(
+        tx = DynamoTransaction(self._client)
+        tx.put(
+            "object",
             self._table_name,
             {**key, **data},
-            "attribute_not_exists(pk)" if former is None else "recipient_organisation_id = :was",
-            None if former is None else {":was": former},
+            condition="attribute_not_exists(pk)"
+            if former is None
+            else "recipient_organisation_id = :was",
+            values=None if former is None else {":was": former},
         )
-        writes = [put, self._received_update(obj.recipient_organisation_id, obj, data)]
+        self._received_in(tx, "received", obj.recipient_organisation_id, obj, data)
         if former is not None and former != obj.recipient_organisation_id:
-            writes.append(self._received_update(former, obj, None))
-        self._client.transact_write_items(TransactItems=writes)
+            self._received_in(tx, "former", former, obj, None)
+        tx.commit()
 
-    def _received_update(
-        self, recipient_id: str, obj: BusinessObject, data: dict[str, Any] | None
-    ) -> dict[str, Any]:
+    def _received_in(
+        self,
+        tx: DynamoTransaction,
+        label: str,
+        recipient_id: str,
+        obj: BusinessObject,
+        data: dict[str, Any] | None,
+    ) -> None:
         """Set (or, without data, remove) the emitter's copy in the recipient's item."""
-        update: dict[str, Any] = {
-            "TableName": self._table_name,
-            "Key": serialize({"pk": f"ORG#{recipient_id}", "sk": f"{RECEIVED_PREFIX}{obj.number}"}),
-            "ExpressionAttributeNames": {"#from": f"{EMITTER_PREFIX}{obj.emitter_organisation_id}"},
-        }
+        key = {"pk": f"ORG#{recipient_id}", "sk": f"{RECEIVED_PREFIX}{obj.number}"}
+        names = {"#from": f"{EMITTER_PREFIX}{obj.emitter_organisation_id}"}
         if data is None:
-            update["UpdateExpression"] = "REMOVE #from"
+            tx.update(label, self._table_name, key, "REMOVE #from", names=names)
         else:
-            update["UpdateExpression"] = "SET #from = :data"
-            update["ExpressionAttributeValues"] = serialize({":data": data})
-        return {"Update": update}
+            tx.update(
+                label,
+                self._table_name,
+                key,
+                "SET #from = :data",
+                names=names,
+                values={":data": data},
+            )
 
 
 def _objects_in(item: dict[str, Any]) -> list[BusinessObject]:

@@ -207,26 +207,3 @@ class DynamoTransaction:
             for label, code in zip(self._labels, codes, strict=False)
             if code not in ("None", "")
         }
-
-
-# Raw transaction items, for the adapters not yet moved to `DynamoTransaction`.
-def put(
-    table_name: str,
-    item: dict[str, Any],
-    condition: str | None = None,
-    values: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A TransactWriteItems Put."""
-    put_spec: dict[str, Any] = {"TableName": table_name, "Item": serialize(item)}
-    if condition:
-        put_spec["ConditionExpression"] = condition
-    if values:
-        put_spec["ExpressionAttributeValues"] = serialize(values)
-    return {"Put": put_spec}
-
-
-def cancellation_codes(error: Exception) -> list[str]:
-    """The per-item reasons of a TransactionCanceledException ('None' where the item was fine)."""
-    response: dict[str, Any] = getattr(error, "response", {}) or {}
-    reasons = response.get("CancellationReasons", [])
-    return [str(reason.get("Code", "None")) for reason in reasons]
