@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any, Protocol
+from urllib.parse import unquote_plus
 
 from chalicelib.attachments.content import content_disposition
 from chalicelib.attachments.models import (
@@ -149,8 +150,6 @@ def uploaded_objects(message_body: str) -> list[UploadedObject]:
     ignored; a body that is not a notification is an error (the message goes
     back to the queue, then to its dead-letter queue).
     """
-    from urllib.parse import unquote_plus
-
     notification = S3Notification.model_validate_json(message_body)
     return [
         UploadedObject(bucket=record.s3.bucket.name, key=unquote_plus(record.s3.object.key))

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from chalicelib.auth import Identity, authenticate
@@ -41,7 +42,7 @@ from chalicelib.shared.models import Model
 from chalicelib.shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 if TYPE_CHECKING:
-    from chalice import Blueprint, Response
+    from chalice import Blueprint
     from chalice.app import Request
 
 Method = Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
@@ -296,8 +297,6 @@ def to_json_ready(value: Any, response_type: Any = None) -> Any:
 
 def render(result: Any, spec: RouteSpec) -> Response:
     """A handler's result as a JSON response."""
-    from chalice import Response
-
     if isinstance(result, Response):
         return result
     status, headers = spec.status, dict[str, Any]()
@@ -311,8 +310,6 @@ def render(result: Any, spec: RouteSpec) -> Response:
 
 
 def problem_response(error: GuichetError) -> Response:
-    from chalice import Response
-
     headers: dict[str, Any] = {"Content-Type": PROBLEM_JSON, **error.headers}
     return Response(body=problem_body(error), status_code=error.status, headers=headers)
 

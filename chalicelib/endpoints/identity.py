@@ -12,6 +12,7 @@ from chalicelib import identity
 from chalicelib.directory import Organisation
 from chalicelib.endpoints import wiring
 from chalicelib.endpoints.api import Api, Call, RequestModel
+from chalicelib.endpoints.openapi import build_document
 from chalicelib.shared.config import get_settings
 from chalicelib.shared.models import Model
 
@@ -77,6 +78,4 @@ def local_token(call: Call) -> LocalToken:
 
 @api.route("/openapi.json", summary="This API's OpenAPI 3.1 document", anonymous=True)
 def openapi_document(call: Call) -> dict[str, Any]:
-    from chalicelib.endpoints.openapi import build_document
-
     return build_document()

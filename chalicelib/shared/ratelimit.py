@@ -32,10 +32,3 @@ class RateLimiter:
         if hits > limit:
             raise TooManyRequestsError(window_end - instant)
         return hits
-
-
-def get_rate_limiter() -> RateLimiter:
-    from chalicelib.shared import aws
-    from chalicelib.shared.config import get_settings
-
-    return RateLimiter(aws.table(get_settings().rate_limits_table))
