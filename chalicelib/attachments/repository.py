@@ -136,7 +136,7 @@ class DynamoAttachmentRepository:
             update,
             values,
             condition="attribute_exists(pk)",
-            names={"#status": "status", "#size": "size"} if size is not None else None,
+            names={"#status": "status", "#size": "size"},
         )
 
     def _update(
