@@ -82,8 +82,12 @@ class FakeTicketStore:
 
     def _add_event(self, tx: FakeTransaction, event: TicketEvent) -> None:
         item = event_item(event)
-        history = self._events.setdefault(event.ticket_id, {})
-        tx.add(EVENT, always, lambda: history.__setitem__(str(item["sk"]), item))
+
+        def write() -> None:
+            # Same sort key, same item: DynamoDB's Put overwrites it too.
+            self._events.setdefault(event.ticket_id, {})[str(item["sk"])] = item
+
+        tx.add(EVENT, always, write)
 
     def mark_delivered(self, ticket_id: str, dispatch_seq: int, event: TicketEvent) -> bool:
         def due() -> bool:
