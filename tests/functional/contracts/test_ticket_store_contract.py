@@ -82,7 +82,8 @@ class Tickets:
         return [e.event_id for e in found[1]]
 
 
-def delivered(ticket_id: str, event_id: str, seq: int = 1) -> TicketEvent:
+def delivered(ticket_id: str, event_id: str) -> TicketEvent:
+    """The history event of a delivery, as the queue consumer writes it."""
     return event(ticket_id, event_id, at(9, 5), kind="delivered", by=SYSTEM, recipient=SUPPORT)
 
 
