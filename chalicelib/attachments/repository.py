@@ -25,17 +25,29 @@ CLAIM_LABEL = "attachment:"
 class AttachmentRepository(Protocol):
     """Attachment records (DynamoDB, or an in-memory fake)."""
 
-    def add(self, attachment: Attachment) -> None: ...
+    def add(self, attachment: Attachment) -> None:
+        """Record a new attachment; a failed condition (`condition_failed`) if the id exists."""
+        ...
 
-    def get(self, attachment_id: str) -> Attachment | None: ...
+    def get(self, attachment_id: str) -> Attachment | None:
+        """An attachment, strongly consistent, expired or not (callers check `is_live`)."""
+        ...
 
-    def get_many(self, attachment_ids: Sequence[str]) -> dict[str, Attachment]: ...
+    def get_many(self, attachment_ids: Sequence[str]) -> dict[str, Attachment]:
+        """Those of `attachment_ids` that exist, by id (strongly consistent)."""
+        ...
 
-    def for_ticket(self, ticket_id: str) -> list[Attachment]: ...
+    def for_ticket(self, ticket_id: str) -> list[Attachment]:
+        """The attachments claimed by the ticket, by claim time then id (one gsi1 Query)."""
+        ...
 
-    def mark_ready(self, attachment_id: str, size: int, expires_at: int | None) -> bool: ...
+    def mark_ready(self, attachment_id: str, size: int, expires_at: int | None) -> bool:
+        """Ready with its real size (and a new expiry if given); False if missing or rejected."""
+        ...
 
-    def mark_rejected(self, attachment_id: str, reason: str, size: int | None) -> bool: ...
+    def mark_rejected(self, attachment_id: str, reason: str, size: int | None) -> bool:
+        """Rejected with the reason (and the real size if known); False if missing."""
+        ...
 
     def claim_in(self, tx: Transaction, claim: AttachmentClaim, now: datetime) -> None:
         """Add to `tx` the claims of `claim.attachments` (labels `attachment:{id}`)."""
@@ -124,7 +136,7 @@ class DynamoAttachmentRepository:
             update,
             values,
             condition="attribute_exists(pk)",
-            names={"#status": "status", "#size": "size"} if size is not None else None,
+            names={"#status": "status", "#size": "size"},
         )
 
     def _update(

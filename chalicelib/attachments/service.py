@@ -223,9 +223,9 @@ def claim_attachments(
     Each id must be a live attachment of `owner`, `ready`, on no other ticket
     (the same ticket is fine: a retried request), cited once; with what the
     ticket already has, at most 5 attachments and 20 MB. Any failure is one 422
-    naming each bad `attachment_ids.N`. Nothing is written: put
-    `claim.transaction_items` in the ticket's (or comment's) TransactWriteItems,
-    or run them alone with `repo.commit`. 1 BatchGetItem (none for an empty list).
+    naming each bad `attachment_ids.N`. Nothing is written: add the claim to the
+    ticket's (or comment's) transaction with `repo.claim_in(tx, claim, now)`.
+    1 BatchGetItem (none for an empty list).
     """
     errors: list[FieldError] = []
     seen: set[str] = set()

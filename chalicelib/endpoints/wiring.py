@@ -30,7 +30,7 @@ from chalicelib.livechat.push import NoPush, Push, WebSocketPush
 from chalicelib.livechat.store import DynamoLiveChatStore, LiveChatStore
 from chalicelib.routing.catalogue import get_catalogue
 from chalicelib.routing.consumers import Delivery
-from chalicelib.routing.dispatch import TicketQueues
+from chalicelib.routing.dispatch import SqsTicketQueues
 from chalicelib.routing.mail import SesMailer
 from chalicelib.routing.recipients import DirectoryFacts
 from chalicelib.shared import aws
@@ -38,7 +38,7 @@ from chalicelib.shared.config import get_settings
 from chalicelib.shared.dynamo import DynamoTransaction
 from chalicelib.shared.errors import NotFoundError
 from chalicelib.shared.idempotency import IdempotencyStore
-from chalicelib.shared.ratelimit import RateLimiter
+from chalicelib.shared.ratelimit import DynamoRateLimiter
 from chalicelib.tickets.context import TicketContext
 from chalicelib.tickets.followup import latest_tickets
 from chalicelib.tickets.records import TicketDigest
@@ -56,8 +56,8 @@ def idempotency_store() -> IdempotencyStore:
     return IdempotencyStore(aws.table(get_settings().idempotency_table))
 
 
-def rate_limiter() -> RateLimiter:
-    return RateLimiter(aws.table(get_settings().rate_limits_table))
+def rate_limiter() -> DynamoRateLimiter:
+    return DynamoRateLimiter(aws.table(get_settings().rate_limits_table))
 
 
 def directory() -> DirectoryRepository:
@@ -97,9 +97,9 @@ def mailer() -> SesMailer:
     return SesMailer(aws.client("ses"), get_settings().mail_sender)
 
 
-def ticket_queues() -> TicketQueues:
+def ticket_queues() -> SqsTicketQueues:
     settings = get_settings()
-    return TicketQueues(
+    return SqsTicketQueues(
         aws.client("sqs"),
         {"support": settings.support_queue_url, "business": settings.business_queue_url},
     )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import ConfigDict
 
@@ -61,7 +61,15 @@ class TicketDispatch(Model):
     dispatch_seq: int
 
 
-class TicketQueues:
+class TicketQueues(Protocol):
+    """Where dispatch messages go (SQS, or a fake that keeps them)."""
+
+    def send(self, message: TicketDispatch) -> None:
+        """Send `message` to the queue of its recipient type."""
+        ...
+
+
+class SqsTicketQueues:
     """Sends dispatch messages to the queue of their recipient type."""
 
     def __init__(self, sqs_client: Any, queue_urls: dict[RecipientType, str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.shared.errors import TooManyRequestsError
 
@@ -11,7 +11,15 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 
-class RateLimiter:
+class RateLimiter(Protocol):
+    """Counts hits per key and fixed window (DynamoDB, or an in-memory fake)."""
+
+    def hit(self, scope: str, key: str, *, limit: int, window_seconds: int, now: datetime) -> int:
+        """Count one hit; raise TooManyRequestsError past `limit`. Returns the count."""
+        ...
+
+
+class DynamoRateLimiter:
     """Counts hits per key and window; past the limit, a 429 with Retry-After."""
 
     def __init__(self, table: Table) -> None:
