@@ -272,6 +272,26 @@ class DirectoryRepository:
             ]
         self._put_all(items)
 
+    def put_new_business_objects(self, objects: Iterable[BusinessObject]) -> None:
+        """Write objects that do not exist yet, with their recipients' copies, in batches.
+
+        For seeding an empty directory (the demo data, every test's moto world): a
+        seed has no concurrent writer, so the transaction `put_business_object` needs
+        is not; batches write the 7 demo objects in 2 calls instead of 14.
+        """
+        issued: list[dict[str, Any]] = []
+        received: dict[tuple[str, str], dict[str, Any]] = {}
+        for obj in objects:
+            data = _dump(obj)
+            issued.append(
+                {"pk": f"ORG#{obj.emitter_organisation_id}", "sk": f"{ISSUED_PREFIX}{obj.number}"}
+                | data
+            )
+            key = (f"ORG#{obj.recipient_organisation_id}", f"{RECEIVED_PREFIX}{obj.number}")
+            copy = received.setdefault(key, {"pk": key[0], "sk": key[1]})
+            copy[f"{EMITTER_PREFIX}{obj.emitter_organisation_id}"] = data
+        self._put_all(issued + list(received.values()))
+
     def put_business_object(self, obj: BusinessObject) -> None:
         """Write an object and its copy under its recipient, in one transaction.
 

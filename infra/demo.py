@@ -206,5 +206,4 @@ def seed_directory(directory: DirectoryRepository) -> None:
         directory.put_organisation(organisation)
     for user, organisations in USERS:
         directory.put_user(user, organisations)
-    for obj in BUSINESS_OBJECTS:
-        directory.put_business_object(obj)
+    directory.put_new_business_objects(BUSINESS_OBJECTS)
