@@ -2,7 +2,8 @@
 
 Starts a moto server on 127.0.0.1:$MOTO_PORT, creates the resources of
 infra/resources.py, writes the demo data, starts `chalice local --stage local`
-on 127.0.0.1:$PORT with boto3 pointed at moto, and runs the event pump in this
+on 127.0.0.1:$PORT with boto3 pointed at moto, serves the portal on
+127.0.0.1:$WEB_PORT (infra/local/web.py), and runs the event pump in this
 process until Ctrl-C (or SIGTERM), which stops everything it started.
 `GUICHET_NOW` (an ISO 8601 instant) fixes the service's clock.
 """
@@ -28,7 +29,7 @@ REGION = "eu-west-3"
 PUMP_INTERVAL_SECONDS = 0.5
 
 
-def _base_environment(port: int, moto_port: int) -> dict[str, str]:
+def _base_environment(port: int, moto_port: int, web_port: int) -> dict[str, str]:
     from chalicelib.auth import generate_signing_key
 
     return {
@@ -41,7 +42,8 @@ def _base_environment(port: int, moto_port: int) -> dict[str, str]:
         "AUTH_ISSUER": f"http://127.0.0.1:{port}/local",
         "AUTH_AUDIENCE": "guichet-local",
         "AUTH_LOCAL_SIGNING_KEY": generate_signing_key(),
-        "PORTAL_ORIGIN": f"http://127.0.0.1:{port}",
+        # The API allows this origin alone (CORS); e-mails link to the portal.
+        "PORTAL_ORIGIN": f"http://127.0.0.1:{web_port}",
     }
 
 
@@ -77,7 +79,7 @@ def _wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float 
     raise SystemExit("chalice local did not answer /health in time")
 
 
-def _banner(url: str) -> str:
+def _banner(url: str, portal_url: str) -> str:
     from infra.demo import USERS
 
     users = "\n".join(
@@ -86,7 +88,9 @@ def _banner(url: str) -> str:
         for user, orgs in USERS
     )
     return f"""
-Guichet is running on {url}  (OpenAPI: {url}/openapi.json)
+Guichet is running.
+  Portal: {portal_url}  (sign in as a demo user at {portal_url}/connexion)
+  API:    {url}  (OpenAPI: {url}/openapi.json)
 
   Demo users (id, profile, roles, organisations):
 {users}
@@ -104,7 +108,8 @@ Guichet is running on {url}  (OpenAPI: {url}/openapi.json)
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     moto_port = int(os.environ.get("MOTO_PORT", "5000"))
-    os.environ.update(_base_environment(port, moto_port))
+    web_port = int(os.environ.get("WEB_PORT", "8080"))
+    os.environ.update(_base_environment(port, moto_port, web_port))
     if os.environ.get("GUICHET_NOW"):
         # The clock starts at GUICHET_NOW and runs, the same for chalice local and the pump.
         os.environ["GUICHET_NOW_ANCHOR"] = str(time.time())
@@ -119,6 +124,7 @@ def main() -> int:
     moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto_server.start()
     chalice: subprocess.Popen[bytes] | None = None
+    portal: Any = None
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -146,8 +152,9 @@ def main() -> int:
         )
         url = f"http://127.0.0.1:{port}"
         _wait_for_health(url, chalice)
+        portal = _start_portal(web_port, url, f"http://127.0.0.1:{moto_port}")
         pump = _make_pump()
-        print(_banner(url), flush=True)
+        print(_banner(url, portal.url), flush=True)
         parent = os.getppid()
         # Also stop when whoever started us is gone (`make` killed without its
         # process group, a closed terminal): never leave a server behind.
@@ -155,9 +162,19 @@ def main() -> int:
             pump.tick()
             stop.wait(PUMP_INTERVAL_SECONDS)
     finally:
+        if portal is not None:
+            portal.stop()
         _stop_chalice(chalice)
         moto_server.stop()
     return 0
+
+
+def _start_portal(web_port: int, api_url: str, upload_origin: str) -> Any:
+    from infra.local.web import PortalServer
+
+    portal = PortalServer(web_port, api_url, upload_origin)
+    portal.start()
+    return portal
 
 
 def _make_pump() -> Any:
