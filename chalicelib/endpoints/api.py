@@ -26,6 +26,7 @@ from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from chalicelib.auth import Identity, authenticate
+from chalicelib.shared.config import portal_origin
 from chalicelib.shared.errors import (
     PROBLEM_JSON,
     BadRequestError,
@@ -42,7 +43,7 @@ from chalicelib.shared.models import Model
 from chalicelib.shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 if TYPE_CHECKING:
-    from chalice import Blueprint
+    from chalice import Blueprint, CORSConfig
     from chalice.app import Request
 
 Method = Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
@@ -171,10 +172,40 @@ class Api:
                 except Exception as error:  # noqa: BLE001 - the one place errors become problems
                     return error_response(error, request)
 
-            self.blueprint.route(path, methods=[method], content_types=["*/*"])(view)
+            self.blueprint.route(path, methods=[method], content_types=["*/*"], cors=portal_cors())(
+                view
+            )
             return handler
 
         return decorator
+
+
+# Request headers the portal sends across origins (besides the CORS-safelisted ones).
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "X-Session-Token",
+    "X-Upload-Token",
+    "X-Follow-Token",
+)
+
+
+@functools.cache
+def portal_cors() -> CORSConfig:
+    """CORS for the portal's origin alone (PORTAL_ORIGIN, read when routes are declared).
+
+    Chalice bakes the allowed origin into API Gateway's OPTIONS answers when it
+    packages the app, and into every response at run time: both read it here.
+    """
+    from chalice import CORSConfig
+
+    return CORSConfig(
+        allow_origin=portal_origin(),
+        allow_headers=list(CORS_REQUEST_HEADERS),
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
 
 
 def build_call(request: Request, spec: RouteSpec) -> Call:

@@ -38,6 +38,15 @@ def current_stage() -> str:
     return os.environ.get("GUICHET_STAGE", "local")
 
 
+# The local stack's portal (make run, WEB_PORT=8080).
+DEFAULT_PORTAL_ORIGIN = "http://127.0.0.1:8080"
+
+
+def portal_origin() -> str:
+    """The portal's origin, the one CORS allows: route declarations need it at import time."""
+    return os.environ.get("PORTAL_ORIGIN") or DEFAULT_PORTAL_ORIGIN
+
+
 class Settings(Model):
     """The service's configuration; field aliases are the environment variable names."""
 
@@ -76,7 +85,7 @@ class Settings(Model):
     # address (higher: a company or an administration shares one address behind NAT).
     help_requests_per_email_hour: int = Field(5, ge=1, alias="HELP_REQUESTS_PER_EMAIL_HOUR")
     help_requests_per_address_hour: int = Field(20, ge=1, alias="HELP_REQUESTS_PER_ADDRESS_HOUR")
-    portal_origin: str = Field("http://127.0.0.1:8000", alias="PORTAL_ORIGIN")
+    portal_origin: str = Field(DEFAULT_PORTAL_ORIGIN, alias="PORTAL_ORIGIN")
 
     # LiveChat opening hours: settings, not code.
     livechat_timezone: str = Field(SERVICE_TIMEZONE, alias="LIVECHAT_TIMEZONE")
