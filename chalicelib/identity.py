@@ -1,16 +1,23 @@
-"""Identity services: who the caller is (`/me`), demo tokens, public bodies lookup."""
+"""Identity services: who the caller is (`/me`), demo tokens, public bodies and objects lookup."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from chalicelib.auth import Identity, mint_token
-from chalicelib.directory import DirectoryRepository, Organisation, Profile
+from chalicelib.directory import (
+    BusinessObject,
+    DirectoryRepository,
+    ObjectKind,
+    Organisation,
+    Profile,
+)
 from chalicelib.shared.config import Settings
 from chalicelib.shared.errors import InvalidFieldsError, NotFoundError
 from chalicelib.shared.models import Model
 
 LOCAL_TOKEN_LIFETIME_SECONDS = 12 * 3600
+MAX_OBJECT_NUMBER_LENGTH = 64
 
 
 class OrganisationOut(Model):
@@ -45,6 +52,50 @@ def describe_me(directory: DirectoryRepository, identity: Identity) -> Me:
             OrganisationOut(id=o.id, designation=o.designation, siret=o.siret, kind=o.kind)
             for o in organisations
         ],
+    )
+
+
+class ObjectRecipient(Model):
+    organisation_id: str
+    designation: str
+
+
+class ObjectFound(Model):
+    """An object a ticket may cite, and who would receive that ticket (shown before submitting)."""
+
+    object_number: str
+    kind: ObjectKind
+    emitter_organisation_id: str
+    recipient: ObjectRecipient
+
+
+def find_object(directory: DirectoryRepository, identity: Identity, number: str) -> ObjectFound:
+    """An object issued by one of the caller's organisations, else one they received.
+
+    Numbers are stored upper-case, so the match ignores case. 404 for an
+    object the caller's organisations neither issued nor received, as for one
+    that does not exist: the answer never says which.
+    """
+    wanted = number.strip().upper()
+    user = directory.user(identity.user_id)
+    organisations = [org.id for org in user.organisations] if user else []
+    found: list[BusinessObject] = []
+    if 0 < len(wanted) <= MAX_OBJECT_NUMBER_LENGTH:
+        found = directory.member_business_objects(identity.user_id, organisations, [wanted])
+        found = found or directory.received_business_objects(
+            identity.user_id, organisations, [wanted]
+        )
+    if not found:
+        raise NotFoundError("Aucun objet de ce numéro n'a été émis ou reçu par vos structures.")
+    obj = found[0]
+    return ObjectFound(
+        object_number=obj.number,
+        kind=obj.kind,
+        emitter_organisation_id=obj.emitter_organisation_id,
+        recipient=ObjectRecipient(
+            organisation_id=obj.recipient_organisation_id,
+            designation=obj.recipient_designation,
+        ),
     )
 
 

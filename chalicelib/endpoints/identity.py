@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from chalice import Blueprint
 from pydantic import Field
@@ -57,6 +58,19 @@ def me(call: Call) -> identity.Me:
 def public_organisations(call: Call) -> list[Organisation]:
     query: OrganisationQuery = call.query
     return identity.find_public_organisations(wiring.directory(), query.query, query.limit)
+
+
+@api.route(
+    "/tickets/objects/{object_number}",
+    summary=(
+        "An object (invoice, statement, refund request) issued or received by the caller's"
+        " organisations, and the recipient a ticket about it would have"
+    ),
+    response=identity.ObjectFound,
+    errors=(401, 404),
+)
+def ticket_object(call: Call, object_number: str) -> identity.ObjectFound:
+    return identity.find_object(wiring.directory(), call.user, unquote(object_number))
 
 
 @api.route(

@@ -3,8 +3,12 @@ before submitting, and the answers suggested while a ticket's description is typ
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
+
+import pytest
 
 from chalicelib.shared.config import portal_origin
 
@@ -42,3 +46,45 @@ def test_the_headers_the_portal_sends_are_allowed(client: Any) -> None:
         "x-session-token",
         "x-upload-token",
     } <= allowed
+
+
+# --- the recipient of an object ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", ["FA-2026-0002", "fa-2026-0002", " Fa-2026-0002 "])
+def test_an_object_issued_by_the_callers_organisation_names_its_recipient(
+    client: Any, auth: Headers, number: str
+) -> None:
+    response = client.http.get(f"/tickets/objects/{quote(number)}", headers=auth("alice"))
+
+    assert response.status_code == 200
+    assert json.loads(response.body) == {
+        "object_number": "FA-2026-0002",
+        "kind": "invoice",
+        "emitter_organisation_id": "org-boulangerie-martin",
+        "recipient": {
+            "organisation_id": "org-mairie-valbourg",
+            "designation": "Mairie de Valbourg",
+        },
+    }
+
+
+def test_another_companys_object_is_404_like_an_unknown_one(client: Any, auth: Headers) -> None:
+    other = client.http.get("/tickets/objects/FC-2026-0001", headers=auth("alice"))
+    unknown = client.http.get("/tickets/objects/FA-1999-9999", headers=auth("alice"))
+
+    assert other.status_code == unknown.status_code == 404
+    assert json.loads(other.body)["detail"] == json.loads(unknown.body)["detail"]
+
+
+def test_a_public_bodys_agent_may_cite_an_object_its_organisation_received(
+    client: Any, auth: Headers
+) -> None:
+    response = client.http.get("/tickets/objects/FC-2026-0001", headers=auth("marc"))
+
+    assert response.status_code == 200
+    assert json.loads(response.body)["recipient"]["designation"] == "Mairie de Valbourg"
+
+
+def test_looking_up_an_object_needs_a_token(client: Any) -> None:
+    assert client.http.get("/tickets/objects/FA-2026-0002").status_code == 401
