@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from chalicelib.assistant.knowledge import KnowledgeBase, load_knowledge_base
-from chalicelib.assistant.records import QuestionCount, TopicRatings, insight_day
+from chalicelib.assistant.records import QuestionCount, TopicDeflections, TopicRatings, insight_day
 from chalicelib.assistant.store import ConversationStore
 from chalicelib.shared.errors import InvalidFieldsError
 from chalicelib.shared.models import Model
@@ -28,6 +28,8 @@ class Insights(Model):
     end: date
     not_understood: list[QuestionCount]
     negative_ratings: list[TopicInsight]
+    # Users who left the ticket form after reading a suggested answer, by topic.
+    deflections: list[TopicDeflections] = []
 
 
 def insights(
@@ -46,8 +48,11 @@ def insights(
         raise InvalidFieldsError.single("from", f"Période de {INSIGHTS_MAX_DAYS} jours au plus.")
     questions: dict[str, int] = {}
     ratings: dict[str, TopicRatings] = {}
+    deflected: dict[str, int] = {}
     for offset in range(days):
-        day_questions, day_ratings = store.insights(start + timedelta(days=offset))
+        day_questions, day_ratings, day_deflections = store.insights(start + timedelta(days=offset))
+        for deflection in day_deflections:
+            deflected[deflection.topic] = deflected.get(deflection.topic, 0) + deflection.count
         for question in day_questions:
             questions[question.question] = questions.get(question.question, 0) + question.count
         for rating in day_ratings:
@@ -67,6 +72,12 @@ def insights(
         negative_ratings=[
             TopicInsight(**rating.model_dump(), title=_topic_title(knowledge_base, rating.topic))
             for rating in top_topics
+        ],
+        deflections=[
+            TopicDeflections(topic=topic, count=count)
+            for topic, count in sorted(deflected.items(), key=lambda item: (-item[1], item[0]))[
+                :limit
+            ]
         ],
     )
 

@@ -104,6 +104,16 @@ class TopicRatings(Model):
     down: int = 0
 
 
+class TopicDeflections(Model):
+    """How many users left the ticket form after reading this topic's answer."""
+
+    topic: str
+    count: int
+
+
+DEFLECTION_PREFIX = "DEFLECTION#"
+
+
 class InsightCounter(Model):
     """A counter to bump together with a conversation write."""
 

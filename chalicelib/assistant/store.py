@@ -6,6 +6,7 @@ Items (pk / sk):
                                     and TTL need (`owner`, `version`, `expires_at`)
   INSIGHT#{day} / QUESTION#{text}   a not-understood question (normalised) and how often it came
   INSIGHT#{day} / TOPIC#{topic}     ratings of a topic's answers that day (`up`, `down`)
+  INSIGHT#{day} / DEFLECTION#{topic} users who left the ticket form after reading its answer
 
 One conversation is one item so that a message costs one read and one write. A write is
 conditional on the version read (optimistic locking: two tabs posting at once get a 409
@@ -19,9 +20,11 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.assistant.records import (
+    DEFLECTION_PREFIX,
     Conversation,
     InsightCounter,
     QuestionCount,
+    TopicDeflections,
     TopicRatings,
 )
 from chalicelib.shared.dynamo import DynamoTransaction, TransactionFailed, condition_failed
@@ -35,6 +38,8 @@ CONVERSATION_TTL = timedelta(days=30)
 INSIGHT_TTL = timedelta(days=400)
 CONVERSATION = "conversation"
 COUNTER = "counter"
+# One day's counters: not-understood questions, topic ratings, deflections.
+DayInsights = tuple[list[QuestionCount], list[TopicRatings], list[TopicDeflections]]
 
 
 class ConversationStore(Protocol):
@@ -52,8 +57,12 @@ class ConversationStore(Protocol):
         """Write over the version read (then + 1), with `counter`; ConflictError if it moved."""
         ...
 
-    def insights(self, day: date) -> tuple[list[QuestionCount], list[TopicRatings]]:
-        """The not-understood questions and topic ratings counted on one Paris day."""
+    def count(self, counter: InsightCounter, now: datetime) -> None:
+        """Bump a counter on its own, without a conversation write."""
+        ...
+
+    def insights(self, day: date) -> DayInsights:
+        """The not-understood questions, topic ratings and deflections of one Paris day."""
         ...
 
 
@@ -112,10 +121,21 @@ class DynamoConversationStore:
                 raise
         conversation.version = expected + 1
 
-    def insights(self, day: date) -> tuple[list[QuestionCount], list[TopicRatings]]:
+    def count(self, counter: InsightCounter, now: datetime) -> None:
+        """One UpdateItem."""
+        key, expression, names, values = self._counter_update(counter, now)
+        self._table.update_item(
+            Key=key,
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def insights(self, day: date) -> DayInsights:
         """One Query on the day's partition (paged through)."""
         questions: list[QuestionCount] = []
         ratings: list[TopicRatings] = []
+        deflections: list[TopicDeflections] = []
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": f"INSIGHT#{day.isoformat()}"},
@@ -130,8 +150,12 @@ class DynamoConversationStore:
                 elif sort_key.startswith("TOPIC#"):
                     up, down = int(str(item.get("up", 0))), int(str(item.get("down", 0)))
                     ratings.append(TopicRatings(topic=sort_key[6:], up=up, down=down))
+                elif sort_key.startswith(DEFLECTION_PREFIX):
+                    count = int(str(item.get("count", 0)))
+                    topic = sort_key.removeprefix(DEFLECTION_PREFIX)
+                    deflections.append(TopicDeflections(topic=topic, count=count))
             if "LastEvaluatedKey" not in response:
-                return questions, ratings
+                return questions, ratings, deflections
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _item(self, conversation: Conversation) -> dict[str, Any]:
@@ -159,6 +183,13 @@ class DynamoConversationStore:
             raise
 
     def _bump_in(self, tx: DynamoTransaction, counter: InsightCounter, now: datetime) -> None:
+        key, expression, names, values = self._counter_update(counter, now)
+        tx.update(COUNTER, self._table.name, key, expression, names=names, values=values)
+
+    def _counter_update(
+        self, counter: InsightCounter, now: datetime
+    ) -> tuple[dict[str, str], str, dict[str, str], dict[str, Any]]:
+        """Key, update expression, names and values that bump `counter`."""
         names = {f"#n{i}": name for i, name in enumerate(counter.increments)}
         adds = ", ".join(f"#n{i} :v{i}" for i in range(len(names)))
         values: dict[str, Any] = {
@@ -169,11 +200,5 @@ class DynamoConversationStore:
         if counter.question is not None:
             sets += ", question = if_not_exists(question, :question)"
             values[":question"] = counter.question
-        tx.update(
-            COUNTER,
-            self._table.name,
-            {"pk": f"INSIGHT#{counter.day.isoformat()}", "sk": counter.sort_key},
-            f"ADD {adds} SET {sets}",
-            names=names,
-            values=values,
-        )
+        key = {"pk": f"INSIGHT#{counter.day.isoformat()}", "sk": counter.sort_key}
+        return key, f"ADD {adds} SET {sets}", names, values

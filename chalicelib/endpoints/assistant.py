@@ -1,4 +1,5 @@
-"""ClaudIA's routes: conversations, messages, ratings, transcript, ticket draft, insights."""
+"""ClaudIA's routes: conversations, messages, ratings, transcript, ticket draft, insights,
+and the answers suggested while a ticket is typed (deflection) with their counter."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ from datetime import date
 from typing import Literal
 
 from chalice import Blueprint
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from chalicelib.assistant import dialogue, insights
+from chalicelib.assistant import dialogue, insights, suggestions
 from chalicelib.auth import SUPPORT_AGENTS
+from chalicelib.directory import Profile
 from chalicelib.endpoints import wiring
 from chalicelib.endpoints.api import Api, Call, RequestModel
 from chalicelib.shared import clock
+from chalicelib.shared.errors import InvalidFieldsError
+from chalicelib.shared.models import Model
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "assistant")
@@ -24,6 +28,27 @@ class MessageIn(RequestModel):
 
 class RatingIn(RequestModel):
     value: Literal["up", "down"]
+
+
+class SuggestionsQuery(RequestModel):
+    q: str = Field(min_length=1, max_length=1000)
+    profile: Profile | None = None
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return value or None
+
+
+class DeflectionIn(RequestModel):
+    topic: str = Field(min_length=1, max_length=100)
+    # Where the answer was read (only the ticket form counts today).
+    source: Literal["ticket_form"] = "ticket_form"
+
+
+class DeflectionCounted(Model):
+    topic: str
+    counted: bool
 
 
 class InsightsQuery(RequestModel):
@@ -105,6 +130,39 @@ def get_ticket_draft(call: Call, conversation_id: str) -> dialogue.TicketDraft:
     return dialogue.ticket_draft(
         wiring.conversation_store(), conversation_id, call.identity, clock.now()
     )
+
+
+@api.route(
+    "/assistant/suggestions",
+    summary="Up to 3 knowledge-base answers for a text being typed (no AWS call)",
+    query=SuggestionsQuery,
+    response=list[suggestions.SuggestedAnswer],
+    anonymous=True,
+    errors=(422, 429),
+)
+def suggest_answers(call: Call) -> list[suggestions.SuggestedAnswer]:
+    query: SuggestionsQuery = call.query
+    suggestions.SUGGESTION_LIMITER.hit(call.client_ip)
+    return suggestions.suggest_answers(query.q, query.profile)
+
+
+@api.route(
+    "/assistant/suggestions/deflections",
+    "POST",
+    summary="Count a user who left the ticket form after reading a suggested answer",
+    body=DeflectionIn,
+    response=DeflectionCounted,
+    anonymous=True,
+    errors=(422, 429),
+)
+def count_deflection(call: Call) -> DeflectionCounted:
+    body: DeflectionIn = call.body
+    suggestions.DEFLECTION_LIMITER.hit(call.client_ip)
+    if not suggestions.known_topic(body.topic):
+        raise InvalidFieldsError.single("topic", "Sujet inconnu.")
+    now = clock.now()
+    wiring.conversation_store().count(suggestions.deflection_counter(body.topic, now), now)
+    return DeflectionCounted(topic=body.topic, counted=True)
 
 
 @api.route(

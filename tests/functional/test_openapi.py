@@ -55,6 +55,8 @@ def test_anonymous_routes_are_exactly_those_the_contract_allows(client: Any) -> 
         ("/tickets/attachments/{attachment_id}", "get"),
         ("/help/problems", "get"),
         ("/help/requests", "post"),
+        ("/assistant/suggestions", "get"),
+        ("/assistant/suggestions/deflections", "post"),
     }
 
     anonymous = {

@@ -10,7 +10,10 @@ from urllib.parse import quote
 
 import pytest
 
+from chalicelib.assistant.suggestions import AddressLimiter
 from chalicelib.shared.config import portal_origin
+from chalicelib.shared.errors import TooManyRequestsError
+from tests.conftest import AwsCalls
 
 Headers = Callable[[str], dict[str, str]]
 
@@ -88,3 +91,78 @@ def test_a_public_bodys_agent_may_cite_an_object_its_organisation_received(
 
 def test_looking_up_an_object_needs_a_token(client: Any) -> None:
     assert client.http.get("/tickets/objects/FA-2026-0002").status_code == 401
+
+
+# --- suggestions while typing, and deflections --------------------------------------------------
+
+
+def test_suggestions_answer_a_described_problem_without_any_aws_call(
+    client: Any, aws_calls: AwsCalls
+) -> None:
+    aws_calls.reset()
+
+    response = client.http.get(
+        "/assistant/suggestions?q="
+        + quote("ma facture a été rejetée par le destinataire")
+        + "&profile=fournisseur"
+    )
+
+    assert response.status_code == 200
+    answers = json.loads(response.body)
+    assert 1 <= len(answers) <= 3
+    assert answers[0]["topic"] == "facture.rejetee"
+    assert set(answers[0]) == {"topic", "title", "answer"}
+    assert aws_calls.total == 0, aws_calls.calls
+
+
+def test_a_text_about_nothing_known_gets_no_suggestion(client: Any) -> None:
+    response = client.http.get("/assistant/suggestions?q=" + quote("bonjour"))
+
+    assert response.status_code == 200
+    assert json.loads(response.body) == []
+
+
+@pytest.mark.parametrize("query", ["q=", "q=facture&profile=martien", ""])
+def test_suggestions_refuse_an_empty_text_or_an_unknown_profile(client: Any, query: str) -> None:
+    response = client.http.get(f"/assistant/suggestions?{query}")
+
+    assert response.status_code == 422
+
+
+def test_the_address_limiter_refuses_past_its_limit_then_opens_the_next_minute() -> None:
+    limiter = AddressLimiter(limit=2)
+
+    limiter.hit("203.0.113.9", now=120.0)
+    limiter.hit("203.0.113.9", now=121.0)
+    limiter.hit("198.51.100.7", now=121.0)
+    with pytest.raises(TooManyRequestsError) as refused:
+        limiter.hit("203.0.113.9", now=130.0)
+    limiter.hit("203.0.113.9", now=180.0)
+
+    assert refused.value.headers["Retry-After"] == "50"
+
+
+def test_a_deflection_is_counted_in_the_assistants_insights(client: Any, auth: Headers) -> None:
+    body = json.dumps({"topic": "facture.rejetee", "source": "ticket_form"})
+    for _ in range(2):
+        counted = client.http.post(
+            "/assistant/suggestions/deflections",
+            body=body,
+            headers={"Content-Type": "application/json"},
+        )
+        assert counted.status_code == 200
+
+    insights = json.loads(client.http.get("/agent/assistant/insights", headers=auth("sophie")).body)
+
+    assert insights["deflections"] == [{"topic": "facture.rejetee", "count": 2}]
+
+
+def test_a_deflection_of_an_unknown_topic_is_refused(client: Any) -> None:
+    response = client.http.post(
+        "/assistant/suggestions/deflections",
+        body=json.dumps({"topic": "rien.du_tout"}),
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert json.loads(response.body)["errors"][0]["field"] == "topic"
