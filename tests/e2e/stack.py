@@ -61,11 +61,20 @@ class LocalStack:
     def __init__(self, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.moto_port = free_port()
+        self.web_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The portal, served by the same process (infra/local/web.py).
+        self.web_url = f"http://127.0.0.1:{self.web_port}"
         self.moto_url = f"http://127.0.0.1:{self.moto_port}"
         self.log = tempfile.NamedTemporaryFile(prefix="guichet-local-", suffix=".log", delete=False)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GUICHET_"))}
-        env.update({"PORT": str(self.port), "MOTO_PORT": str(self.moto_port)})
+        env.update(
+            {
+                "PORT": str(self.port),
+                "MOTO_PORT": str(self.moto_port),
+                "WEB_PORT": str(self.web_port),
+            }
+        )
         env.update(extra_env or {})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infra.local"],

@@ -12,23 +12,33 @@ const KINDS = {
   file: { group: 'fr-upload-group', control: 'fr-upload' },
 };
 
+// The hint sits beside the label, not inside it, and describes the control:
+// the control's accessible name is then its label alone ("Titre", "Adresse
+// e-mail"), as people and tests call it.
 function labelFor(id, label, hint) {
-  return h('label', { class: 'fr-label', for: id }, label, hint ? h('span', { class: 'fr-hint-text' }, hint) : null);
+  return [
+    h('label', { class: 'fr-label', for: id }, label),
+    hint ? h('p', { class: 'fr-hint-text fr-mb-1w', id: `${id}-aide` }, hint) : null,
+  ];
+}
+
+function described(id, hint) {
+  return hint ? { 'aria-describedby': `${id}-aide` } : {};
 }
 
 /** A text input or textarea in its DSFR group; options are attributes of the control. */
 export function textField({ label, hint, name, type = 'text', multiline = false, rows = 6, ...attributes }) {
   const id = uid(name);
   const control = multiline
-    ? h('textarea', { class: 'fr-input', id, name, rows, ...attributes })
-    : h('input', { class: 'fr-input', id, name, type, ...attributes });
+    ? h('textarea', { class: 'fr-input', id, name, rows, ...described(id, hint), ...attributes })
+    : h('input', { class: 'fr-input', id, name, type, ...described(id, hint), ...attributes });
   return h('div', { class: 'fr-input-group' }, labelFor(id, label, hint), control);
 }
 
 /** A select; `options` are {value, label}; `placeholder` a first empty choice. */
 export function selectField({ label, hint, name, options = [], placeholder = 'Sélectionner une option', ...attributes }) {
   const id = uid(name);
-  const select = h('select', { class: 'fr-select', id, name, ...attributes });
+  const select = h('select', { class: 'fr-select', id, name, ...described(id, hint), ...attributes });
   setOptions(select, options, placeholder);
   return h('div', { class: 'fr-select-group' }, labelFor(id, label, hint), select);
 }
@@ -43,7 +53,7 @@ export function setOptions(select, options, placeholder = 'Sélectionner une opt
 /** A file input in its DSFR upload group. */
 export function fileField({ label, hint, name, ...attributes }) {
   const id = uid(name);
-  return h('div', { class: 'fr-upload-group' }, labelFor(id, label, hint), h('input', { class: 'fr-upload', type: 'file', id, name, ...attributes }));
+  return h('div', { class: 'fr-upload-group' }, labelFor(id, label, hint), h('input', { class: 'fr-upload', type: 'file', id, name, ...described(id, hint), ...attributes }));
 }
 
 export function controlOf(group) {
@@ -119,10 +129,7 @@ export function showErrors(form, error, { aliases = {} } = {}) {
 }
 
 function fieldLabel(control) {
-  const label = control.labels?.[0];
-  if (!label) return control.name;
-  const hint = label.querySelector('.fr-hint-text')?.textContent || '';
-  return label.textContent.replace(hint, '').trim();
+  return control.labels?.[0]?.textContent.trim() || control.name;
 }
 
 /** Check the required and typed fields in the browser, the API's way. */

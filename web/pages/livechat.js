@@ -251,7 +251,7 @@ class Chat {
         h('label', { class: 'fr-label', for: `etoiles-${count}` }, `${count} étoile${count > 1 ? 's' : ''}`))));
     const form = h('form', { novalidate: true, class: 'fr-mt-4w' },
       h('fieldset', { class: 'fr-fieldset', id: 'avis', 'aria-labelledby': 'avis-legende' },
-        h('legend', { class: 'fr-fieldset__legend', id: 'avis-legende' }, 'Votre avis sur cette discussion', h('span', { class: 'fr-hint-text' }, 'De 1 étoile (pas satisfait) à 5 étoiles (très satisfait).')),
+        h('legend', { class: 'fr-fieldset__legend', id: 'avis-legende' }, 'Votre avis sur cette discussion', h('span', { class: 'fr-hint-text' }, 'De 1 (pas satisfait) à 5 (très satisfait).')),
         stars),
       textField({ label: 'Commentaire (facultatif)', name: 'comment', multiline: true, rows: 3, maxlength: '2000' }),
       h('button', { type: 'submit', class: 'fr-btn' }, 'Envoyer mon avis'));

@@ -92,7 +92,7 @@ export async function render(main) {
     const form = h('form', { novalidate: true },
       h('p', {}, 'Tous les champs sont obligatoires, sauf mention contraire.'),
       textField({ label: 'Adresse e-mail', hint: 'Celle de votre compte, ou à défaut celle où vous joindre. Format attendu : nom@domaine.fr', name: 'email', type: 'email', autocomplete: 'email', required: true }),
-      textField({ label: 'Confirmation de l’adresse e-mail', hint: 'Saisissez-la une seconde fois.', name: 'email_confirmation', type: 'email', autocomplete: 'off', required: true }),
+      textField({ label: "Confirmation de l'adresse e-mail", hint: 'Saisissez-la une seconde fois.', name: 'email_confirmation', type: 'email', autocomplete: 'off', required: true }),
       textField({ label: 'SIRET de votre structure (facultatif)', hint: '14 chiffres, s’il vous est connu.', name: 'siret', inputmode: 'numeric', autocomplete: 'off', maxlength: '17' }),
       textField({ label: 'Titre', hint: '5 à 120 caractères.', name: 'title', maxlength: '120', required: true, value: draft?.title || '' }),
       textField({ label: 'Description', hint: 'Ce que vous avez essayé, le message affiché (10 caractères au moins).', name: 'description', multiline: true, rows: 8, maxlength: '10000', required: true }),

@@ -3,7 +3,7 @@
 
 import { ApiError, api } from '../lib/api.js';
 import { attachmentsField } from '../lib/attachments.js';
-import { h } from '../lib/dom.js';
+import { append, h } from '../lib/dom.js';
 import { STATUS_LABELS, dateTimeText, fileSizeText, statusBadgeClass } from '../lib/format.js';
 import { alertBox, clearErrors, showErrors, textField } from '../lib/forms.js';
 
@@ -44,7 +44,7 @@ export async function render(main, { params, session }) {
   const commentAttachmentIds = new Set(ticket.comments.flatMap((c) => c.attachment_ids || []));
   const ticketAttachments = ticket.attachments.filter((a) => !commentAttachmentIds.has(a.attachment_id));
 
-  main.append(
+  append(main, [
     h('nav', { class: 'fr-breadcrumb', 'aria-label': 'vous êtes ici :' },
       h('div', { class: 'fr-collapse', id: 'fil-ariane' }, h('ol', { class: 'fr-breadcrumb__list' },
         h('li', {}, h('a', { class: 'fr-breadcrumb__link', href: '/support/mes-tickets' }, 'Mes tickets')),
@@ -61,11 +61,11 @@ export async function render(main, { params, session }) {
     h('p', { class: 'fr-text--pre' }, ticket.description),
     ticketAttachments.length ? [h('h2', { class: 'fr-h4' }, 'Pièces jointes'), h('ul', {}, ticketAttachments.map(link))] : null,
     h('h2', { class: 'fr-h4' }, 'Historique'),
-    h('ol', { class: 'guichet-history' }, ticket.history.map((entry) => h('li', {},
+    h('ul', { class: 'guichet-history' }, ticket.history.map((entry) => h('li', {},
       h('p', { class: 'fr-mb-1v' }, h('strong', {}, EVENTS[entry.event] || entry.event), ` – ${dateTimeText(entry.at)}, par ${entry.by.name}${ROLES[entry.by.role] ? ` (${ROLES[entry.by.role]})` : ''} – statut : ${STATUS_LABELS[entry.status] || entry.status}`),
       entry.text ? h('p', { class: 'fr-mb-1v' }, entry.text) : null,
       commentFiles(entry)))),
-  );
+  ]);
 
   function commentFiles(entry) {
     const comment = ticket.comments.find((c) => c.at === entry.at && c.text === entry.text);

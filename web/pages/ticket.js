@@ -13,6 +13,7 @@ import { recall, remember } from '../lib/session.js';
 export const title = 'Créer un ticket';
 
 const SUGGEST_DELAY_MS = 400;
+const OBJECT_HINT = 'Le numéro de la facture, du mémoire ou de la demande de remboursement, par exemple FA-2026-0002.';
 const LOOKUP_DELAY_MS = 400;
 
 export async function render(main, { session }) {
@@ -58,7 +59,7 @@ class TicketForm {
     this.organisation = selectField({ label: 'Structure émettrice', hint: 'La structure au nom de laquelle vous écrivez (désignation et SIRET).', name: 'organisation_id', options: organisations, placeholder: organisations.length === 1 ? null : 'Sélectionner une structure', required: true });
     this.category = selectField({ label: 'Catégorie', name: 'category', options: this.catalogue.map((c) => ({ value: c.code, label: c.label })), placeholder: 'Sélectionner une catégorie', required: true });
     this.subcategory = selectField({ label: 'Sous-catégorie', name: 'subcategory', options: [], placeholder: 'Choisissez d’abord une catégorie', required: true });
-    this.objectNumber = textField({ label: 'N° Objet', hint: 'Le numéro de la facture, du mémoire ou de la demande de remboursement, par exemple FA-2026-0002.', name: 'object_number', autocomplete: 'off', spellcheck: 'false' });
+    this.objectNumber = textField({ label: 'N° Objet', hint: OBJECT_HINT, name: 'object_number', autocomplete: 'off', spellcheck: 'false' });
     this.objectNumberBox = h('div', { class: 'fr-fieldset__element', hidden: true }, this.objectNumber);
     this.publicBody = textField({ label: 'Entité publique destinataire', hint: 'Son nom ou son SIRET (2 caractères au moins).', name: 'public_body_query', autocomplete: 'off' });
     this.publicBodyBox = h('div', { class: 'fr-fieldset__element', hidden: true }, this.publicBody);
@@ -119,8 +120,7 @@ class TicketForm {
     this.objectNumberBox.hidden = !takesObject;
     const input = controlOf(this.objectNumber);
     input.required = sub?.object_number === 'required';
-    const label = this.objectNumber.querySelector('label');
-    label.firstChild.textContent = sub?.object_number === 'optional' ? 'N° Objet (facultatif)' : 'N° Objet';
+    this.objectNumber.querySelector('.fr-hint-text').textContent = `${sub?.object_number === 'optional' ? 'Facultatif. ' : ''}${OBJECT_HINT}`;
     this.publicBodyBox.hidden = !(sub && sub.recipient === 'business' && sub.object_number === 'none');
     this.recipientId = null;
     this.showRecipient();
@@ -153,7 +153,12 @@ class TicketForm {
     }
     try {
       const found = await api.get(`/tickets/objects/${encodeURIComponent(number)}`);
-      if (controlOf(this.objectNumber).value.trim() !== number) return;
+      const input = controlOf(this.objectNumber);
+      if (input.value.trim() !== number) return;
+      // The number as the portal knows it (typed in any case), and its emitter preselected.
+      input.value = found.object_number;
+      const emitter = controlOf(this.organisation);
+      if (!emitter.value && this.me.organisations.some((org) => org.id === found.emitter_organisation_id)) emitter.value = found.emitter_organisation_id;
       this.showRecipient(`Destinataire : ${found.recipient.designation} (service métier), qui a reçu l’objet ${found.object_number}.`, 'success');
     } catch (error) {
       if (controlOf(this.objectNumber).value.trim() !== number) return;
