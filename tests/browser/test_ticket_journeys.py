@@ -35,14 +35,22 @@ def png_file(path: Path, width: int = 64, height: int = 48) -> Path:
     return path
 
 
+EMITTER = "Boulangerie Martin SARL – SIRET 41287395000015"
+M21 = "Contestation d'un rejet ou d'une suspension"
+
+
+def choose_m21(page: Page) -> None:
+    page.get_by_label("Structure émettrice").select_option(label=EMITTER)
+    page.get_by_label("Catégorie", exact=True).select_option(label="Factures")
+    page.get_by_label("Sous-catégorie").select_option(label=M21)
+
+
 def test_alice_submits_an_m21_ticket_with_a_screenshot_and_finds_it_in_mes_tickets(
     page: Page, stack: LocalStack, tmp_path: Path
 ) -> None:
     sign_in(page, stack, "alice")
     page.goto(stack.web_url + "/support/ticket")
-    page.get_by_label("Structure émettrice").select_option(label="Boulangerie Martin SARL – SIRET 41287395000015")
-    page.get_by_label("Catégorie", exact=True).select_option(label="Factures")
-    page.get_by_label("Sous-catégorie").select_option(label="Contestation d'un rejet ou d'une suspension")
+    choose_m21(page)
     page.get_by_label("N° Objet").fill("fa-2026-0002")
     expect(page.get_by_text("Destinataire : Mairie de Valbourg")).to_be_visible()
     accessibility(page)
@@ -87,9 +95,7 @@ def test_api_errors_are_shown_under_their_fields_with_a_summary(
 ) -> None:
     sign_in(page, stack, "alice")
     page.goto(stack.web_url + "/support/ticket")
-    page.get_by_label("Structure émettrice").select_option(label="Boulangerie Martin SARL – SIRET 41287395000015")
-    page.get_by_label("Catégorie", exact=True).select_option(label="Factures")
-    page.get_by_label("Sous-catégorie").select_option(label="Contestation d'un rejet ou d'une suspension")
+    choose_m21(page)
     page.get_by_label("N° Objet").fill("FC-2026-0001")
     page.get_by_label("Titre").fill("Une facture d'une autre société")
     page.get_by_label("Description").fill("Cette facture n'est pas la nôtre mais essayons.")
