@@ -48,6 +48,8 @@ claudia-assistant .claudia-form .fr-input-group { flex: 1; margin: 0; }
 @media (max-width: 36em) {
   claudia-assistant dialog.claudia-dialog { inset: 0; width: 100vw; height: 100dvh; max-width: 100vw; max-height: 100dvh; }
   claudia-assistant .claudia-launcher { right: 1rem; bottom: 1rem; }
+  /* A compact launcher on phones; the words stay in its accessible name. */
+  claudia-assistant .claudia-long { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 }
 `;
 
@@ -94,7 +96,7 @@ export class ClaudiaAssistant extends HTMLElement {
       'aria-haspopup': 'dialog',
       'aria-expanded': 'false',
       onclick: () => this.open(),
-    }, 'Poser une question à ClaudIA');
+    }, h('span', { class: 'claudia-long' }, 'Poser une question à '), 'ClaudIA');
 
     this.log = h('div', { class: 'claudia-log', role: 'region', 'aria-label': 'Conversation avec ClaudIA', tabindex: '0' });
     this.announcer = h('p', { class: 'fr-sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' });
@@ -128,7 +130,7 @@ export class ClaudiaAssistant extends HTMLElement {
     if (!this.dialog.open) this.dialog.showModal();
     this.launcher.setAttribute('aria-expanded', 'true');
     this.input.focus();
-    if (!this.state.conversationId) await this.startConversation();
+    await this.ensureConversation();
   }
 
   close() {
@@ -211,7 +213,7 @@ export class ClaudiaAssistant extends HTMLElement {
       buttons.push(h('li', {}, h('button', { type: 'button', class: 'fr-btn fr-btn--sm fr-btn--secondary', onclick: () => this.toTicket() }, 'Créer un ticket')));
     }
     return h('div', { class: 'fr-callout fr-p-2w fr-mb-2w' },
-      parts, buttons.length ? h('ul', { class: 'fr-btns-group fr-btns-group--sm fr-mb-0' }, buttons) : null);
+      parts, buttons.length ? h('ul', { class: 'fr-btns-group fr-btns-group--inline fr-btns-group--sm fr-mb-0' }, buttons) : null);
   }
 
   addMessage(message) {
@@ -229,6 +231,13 @@ export class ClaudiaAssistant extends HTMLElement {
   }
 
   // ---------------------------------------------------------------- API
+
+  /** The conversation, started once however many callers ask at the same time. */
+  ensureConversation() {
+    if (this.state.conversationId) return Promise.resolve();
+    this.starting ??= this.startConversation().finally(() => { this.starting = null; });
+    return this.starting;
+  }
 
   async startConversation() {
     try {
@@ -259,7 +268,8 @@ export class ClaudiaAssistant extends HTMLElement {
     this.sendButton.disabled = true;
     this.input.value = '';
     try {
-      if (!this.state.conversationId) await this.startConversation();
+      await this.ensureConversation();
+      if (!this.state.conversationId) return;
       this.addMessage({ id: null, author: 'user', text });
       let reply;
       try {
@@ -267,7 +277,8 @@ export class ClaudiaAssistant extends HTMLElement {
       } catch (error) {
         // A conversation that expired: start another one and ask again.
         if (!(error instanceof ApiError) || error.status !== 404) throw error;
-        await this.startConversation();
+        this.state.conversationId = null;
+        await this.ensureConversation();
         this.addMessage({ id: null, author: 'user', text });
         reply = await this.api.post(`/assistant/conversations/${encodeURIComponent(this.state.conversationId)}/messages`, { text });
       }

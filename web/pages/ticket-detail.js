@@ -51,7 +51,7 @@ export async function render(main, { params, session }) {
         h('li', {}, h('a', { class: 'fr-breadcrumb__link', 'aria-current': 'page' }, ticket.reference))))),
     h('h1', {}, `Ticket ${ticket.reference} : `, ticket.title),
     h('p', { class: statusBadgeClass(ticket.status) }, STATUS_LABELS[ticket.status] || ticket.status),
-    h('dl', { class: 'fr-mt-3w' },
+    h('dl', { class: 'fr-mt-3w fr-mb-4w' },
       h('dt', { class: 'fr-text--bold' }, 'Destinataire'), h('dd', {}, ticket.recipient.designation),
       h('dt', { class: 'fr-text--bold' }, 'Sujet'), h('dd', {}, ticket.subcategory_label || ticket.subcategory),
       ticket.object_number ? [h('dt', { class: 'fr-text--bold' }, 'N° Objet'), h('dd', {}, ticket.object_number)] : null,

@@ -1,0 +1,143 @@
+"""`make screenshots`: every page of the portal as a person sees it, desktop and phone.
+
+Starts the local stack (Wednesday morning, LiveChat open), walks through the
+journeys in Debian's Chromium at 1280×800 and 390×844, and saves full-page
+PNGs under docs/screenshots/ (`{page}-{width}x{height}.png`).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WEEKDAY_NOW, new_context, sign_in
+from tests.browser.test_ticket_journeys import choose_m21, png_file
+from tests.e2e.stack import ROOT, LocalStack
+
+OUT = ROOT / "docs" / "screenshots"
+VIEWPORTS = [(1280, 800), (390, 844)]
+
+
+class Camera:
+    def __init__(self, page: Page, size: tuple[int, int]) -> None:
+        self.page = page
+        self.suffix = f"{size[0]}x{size[1]}"
+
+    def shoot(self, name: str, full_page: bool = True) -> None:
+        self.page.wait_for_timeout(300)
+        self.page.screenshot(path=OUT / f"{name}-{self.suffix}.png", full_page=full_page)
+
+
+def anonymous_pages(page: Page, camera: Camera, stack: LocalStack) -> None:
+    page.goto(stack.web_url + "/")
+    camera.shoot("accueil")
+    page.get_by_role("button", name=re.compile("ClaudIA")).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Votre question").fill("Comment déposer une facture ?")
+    dialog.get_by_role("button", name="Envoyer", exact=True).click()
+    dialog.get_by_role("button", name="Réponse pas utile").last.click()
+    dialog.get_by_role("button", name="Parler à un conseiller").wait_for()
+    # The widget is a fixed dialog over the page: what the window shows.
+    camera.shoot("claudia", full_page=False)
+    page.keyboard.press("Escape")
+    page.goto(stack.web_url + "/connexion")
+    camera.shoot("connexion")
+    page.goto(stack.web_url + "/support/nous-contacter")
+    camera.shoot("nous-contacter-1-probleme")
+    page.get_by_text("J'ai oublié mon mot de passe", exact=True).click()
+    page.get_by_role("button", name="Continuer").click()
+    camera.shoot("nous-contacter-2-solutions")
+    page.get_by_role("button", name=re.compile("Mon problème persiste")).click()
+    page.get_by_role("button", name="Envoyer la demande").click()
+    camera.shoot("nous-contacter-3-erreurs")
+    page.get_by_label("Adresse e-mail", exact=True).fill("paul.durand@example.fr")
+    page.get_by_label("Confirmation de l'adresse e-mail").fill("paul.durand@example.fr")
+    page.get_by_label("Titre").fill("Mot de passe refusé")
+    page.get_by_label("Description").fill("Le lien de réinitialisation n'arrive jamais.")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    page.get_by_text(re.compile(r"Votre demande \S+ est envoyée")).wait_for()
+    camera.shoot("nous-contacter-4-reference")
+    page.goto(stack.web_url + "/une/page/inconnue")
+    camera.shoot("introuvable")
+
+
+def alice_pages(page: Page, camera: Camera, stack: LocalStack, files: Path) -> None:
+    sign_in(page, stack, "alice")
+    page.goto(stack.web_url + "/support/ticket")
+    choose_m21(page)
+    page.get_by_label("N° Objet").fill("FA-2026-0002")
+    page.get_by_text("Destinataire : Mairie de Valbourg").wait_for()
+    page.get_by_label("Titre").fill("Contestation du rejet de FA-2026-0002")
+    page.get_by_label("Description").press_sequentially(
+        "Ma facture a été rejetée par le destinataire, je conteste ce rejet.", delay=5
+    )
+    page.get_by_role("complementary", name="Ces réponses peuvent vous aider").wait_for()
+    page.get_by_label("Pièces jointes").set_input_files(png_file(files / "capture.png"))
+    page.get_by_text("Fichier vérifié").wait_for(timeout=20_000)
+    camera.shoot("ticket-formulaire")
+    page.get_by_role("button", name="Soumettre").click()
+    page.get_by_role("heading", name=re.compile(r"Ticket T-\S+ envoyé")).wait_for()
+    camera.shoot("ticket-confirmation")
+    page.goto(stack.web_url + "/support/mes-tickets")
+    page.get_by_role("table").wait_for()
+    camera.shoot("mes-tickets")
+    page.get_by_role("button", name=re.compile("À traiter par moi")).click()
+    page.get_by_role("table").get_by_role("link").first.click()
+    page.get_by_role("heading", level=2, name="Historique").wait_for()
+    camera.shoot("ticket-detail")
+    page.goto(stack.web_url + "/support/livechat")
+    camera.shoot("livechat-demarrer")
+    page.get_by_label("Catégorie").select_option(label="Dépôt et suivi des factures")
+    page.get_by_role("button", name="Démarrer la discussion").click()
+    page.get_by_text(re.compile("dans la file")).wait_for()
+    status, queue = stack.request("GET", "/agent/livechat/queue", user="sophie")
+    session_id = next(s["session_id"] for g in queue for s in g["sessions"])
+    stack.request("POST", f"/agent/livechat/sessions/{session_id}/accept", {}, user="sophie")
+    stack.request(
+        "POST",
+        f"/livechat/sessions/{session_id}/messages",
+        {"text": "Bonjour, je suis Sophie du support. Que puis-je faire pour vous ?"},
+        user="sophie",
+    )
+    page.get_by_text("Que puis-je faire pour vous ?").wait_for()
+    page.get_by_label("Votre message").fill("Mon dépôt de facture PDF échoue.")
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+    page.get_by_role("log").get_by_text("Mon dépôt de facture PDF échoue.").wait_for()
+    camera.shoot("livechat-discussion")
+    page.get_by_role("button", name="Terminer la discussion").click()
+    page.get_by_role("button", name="Envoyer mon avis").wait_for()
+    camera.shoot("livechat-avis")
+
+
+def walk(browser: Browser, size: tuple[int, int], journey: Callable[[Page, Camera], None]) -> None:
+    context = new_context(browser, viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    journey(page, Camera(page, size))
+    context.close()
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch, sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for size in VIEWPORTS:
+            # A fresh stack per size: alice's chat and tickets start from the demo data.
+            stack = LocalStack(extra_env={"GUICHET_NOW": WEEKDAY_NOW})
+            try:
+                walk(browser, size, partial(anonymous_pages, stack=stack))
+                walk(browser, size, partial(alice_pages, stack=stack, files=Path(scratch)))
+            finally:
+                stack.stop()
+        browser.close()
+    print(f"screenshots written to {OUT.relative_to(ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
