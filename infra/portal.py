@@ -39,3 +39,24 @@ def security_headers(csp: str) -> dict[str, str]:
         "Cross-Origin-Opener-Policy": "same-origin",
         "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
     }
+
+
+# --- deployed stages: the portal on CloudFront ------------------------------------------------
+
+# Paths without an extension are pages: the portal's router (web/app.js) shows them
+# from index.html, as infra/local/web.py does on the local stack.
+PAGE_REWRITE = """function handler(event) {
+  var request = event.request;
+  var last = request.uri.split('/').pop();
+  if (last.indexOf('.') === -1) { request.uri = '/index.html'; }
+  return request;
+}"""
+# The design system's files the portal loads (infra/portal_deploy.py uploads them under dsfr/).
+DSFR_FILES = (
+    "dsfr.min.css",
+    "dsfr.module.min.js",
+    "utility/icons/icons.min.css",
+    "icons",
+    "fonts",
+    "favicon",
+)

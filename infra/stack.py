@@ -25,6 +25,9 @@ from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_cognito as cognito
@@ -49,6 +52,7 @@ from infra.permissions import (
     Target,
     WebSocketConnections,
 )
+from infra.portal import PAGE_REWRITE, content_security_policy, security_headers
 from infra.resources import INVENTORY, Bucket, Inventory, Queue, Table
 from infra.stages import StageParameters
 
@@ -160,6 +164,7 @@ class GuichetStack(Stack):
             for logical_id, properties in self.app.functions().items()
         }
         self._configure_rest_api()
+        self.portal_bucket, self.portal = self._portal()
         self._outputs()
 
     # Data ------------------------------------------------------------------
@@ -358,11 +363,31 @@ class GuichetStack(Stack):
                 group_name=group,
                 description=description,
             )
+        self.auth_domain = pool.add_domain(
+            "HostedUi",
+            cognito_domain=cognito.CognitoDomainOptions(
+                domain_prefix=self.parameters.auth_domain_prefix or f"guichet-{stage}"
+            ),
+        )
+        origin = self.parameters.portal_origin
         client = pool.add_client(
             "Portal",
             user_pool_client_name=resource_name(stage, "portal"),
             generate_secret=False,
             auth_flows=cognito.AuthFlow(user_srp=True),
+            # The portal signs in through the hosted UI: authorization code + PKCE,
+            # back to /connexion (web/lib/auth.js).
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True),
+                scopes=[
+                    cognito.OAuthScope.OPENID,
+                    cognito.OAuthScope.EMAIL,
+                    cognito.OAuthScope.PROFILE,
+                ],
+                callback_urls=[f"{origin}/connexion"],
+                logout_urls=[f"{origin}/"],
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
             prevent_user_existence_errors=True,
             access_token_validity=Duration.hours(1),
             id_token_validity=Duration.hours(1),
@@ -395,6 +420,8 @@ class GuichetStack(Stack):
     def _package_app(self, source_dir: Path, work_dir: Path) -> PackagedChalice:
         stage = self.parameters.stage
         os.environ["GUICHET_STAGE"] = stage
+        # The routes' CORS origin: Chalice writes it into API Gateway's OPTIONS answers.
+        os.environ["PORTAL_ORIGIN"] = self.parameters.portal_origin
         os.environ.setdefault("AWS_DEFAULT_REGION", PACKAGING_REGION)
         _forget_app_modules()
         stage_config = {
@@ -583,6 +610,108 @@ class GuichetStack(Stack):
         )
         return apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=role.role_arn)
 
+    # The portal -------------------------------------------------------------
+
+    def api_url(self) -> str:
+        return (
+            f"https://{self.app.get_resource('RestAPI').ref}.execute-api.{Aws.REGION}"
+            f".{Aws.URL_SUFFIX}/{self.parameters.stage}"
+        )
+
+    def auth_domain_url(self) -> str:
+        return f"https://{self.auth_domain.domain_name}.auth.{Aws.REGION}.amazoncognito.com"
+
+    def websocket_url(self) -> str:
+        return self._websocket_endpoint().replace("https://", "wss://", 1)
+
+    def _portal(self) -> tuple[s3.Bucket, cloudfront.Distribution]:
+        """The portal: a private bucket behind CloudFront (origin access control), with
+        the security headers of infra/portal.py, pages rewritten to index.html.
+
+        Its files and /config.json (API URL, user pool domain and client id) are
+        uploaded at deploy by infra/portal_deploy.py, from this stack's outputs.
+        """
+        bucket = s3.Bucket(
+            self,
+            "PortalBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            removal_policy=self.removal_policy,
+        )
+        uploads = self.buckets["uploads"].bucket_name
+        connect = [
+            self.api_url(),
+            self.auth_domain_url(),
+            f"https://{uploads}.s3.{Aws.REGION}.amazonaws.com",
+            f"https://{uploads}.s3.amazonaws.com",
+        ]
+        if self.app.has_resource("WebsocketAPI"):
+            connect.append(self.websocket_url())
+        headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "PortalHeaders",
+            response_headers_policy_name=resource_name(self.parameters.stage, "portal-headers"),
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=content_security_policy(connect), override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+                    override=True,
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.days(730),
+                    include_subdomains=True,
+                    override=True,
+                ),
+            ),
+            custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(
+                custom_headers=[
+                    cloudfront.ResponseCustomHeader(header=name, value=value, override=True)
+                    for name, value in PORTAL_CUSTOM_HEADERS.items()
+                ]
+            ),
+        )
+        pages = cloudfront.Function(
+            self,
+            "PortalPages",
+            code=cloudfront.FunctionCode.from_inline(PAGE_REWRITE),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+            comment="Portal pages: paths without an extension get /index.html",
+        )
+        certificate_arn = self.parameters.portal_certificate_arn
+        distribution = cloudfront.Distribution(
+            self,
+            "Portal",
+            comment=f"Guichet portal ({self.parameters.stage})",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=headers,
+                function_associations=[
+                    cloudfront.FunctionAssociation(
+                        function=pages, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
+                    )
+                ],
+            ),
+            domain_names=[portal_host(self.parameters.portal_origin)] if certificate_arn else None,
+            certificate=(
+                acm.Certificate.from_certificate_arn(self, "PortalCertificate", certificate_arn)
+                if certificate_arn
+                else None
+            ),
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+        )
+        return bucket, distribution
+
     def _outputs(self) -> None:
         CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
@@ -590,6 +719,27 @@ class GuichetStack(Stack):
         CfnOutput(self, "AlarmTopic", value=self.alarm_topic.topic_arn)
         for logical_name, bucket in self.buckets.items():
             CfnOutput(self, _construct_id(logical_name, "BucketName"), value=bucket.bucket_name)
+        # What infra/portal_deploy.py uploads to and writes into the portal's /config.json.
+        CfnOutput(self, "PortalBucketName", value=self.portal_bucket.bucket_name)
+        CfnOutput(self, "PortalDistributionId", value=self.portal.distribution_id)
+        CfnOutput(self, "PortalDomainName", value=self.portal.distribution_domain_name)
+        CfnOutput(self, "ApiUrl", value=self.api_url())
+        CfnOutput(self, "AuthDomainUrl", value=self.auth_domain_url())
+        if self.app.has_resource("WebsocketAPI"):
+            CfnOutput(self, "WebsocketUrl", value=self.websocket_url())
+
+
+# Security headers CloudFront's policy has no field for (infra/portal.py lists them all).
+PORTAL_CUSTOM_HEADERS = {
+    name: value
+    for name, value in security_headers(csp="").items()
+    if name in {"Permissions-Policy", "Cross-Origin-Opener-Policy"}
+}
+
+
+def portal_host(origin: str) -> str:
+    """`https://portail.example.fr` -> `portail.example.fr`."""
+    return origin.split("://", 1)[-1].rstrip("/")
 
 
 def missing_permissions(

@@ -36,6 +36,13 @@ class StageParameters:
     # API Gateway needs one account-wide role to write access logs. Only one
     # stack per account and region should set it: turn it off in the others.
     manage_api_gateway_account: bool = True
+    # The user pool's hosted UI (sign-in of the portal) at
+    # https://{prefix}.auth.{region}.amazoncognito.com; prefixes are global in a region.
+    auth_domain_prefix: str = ""
+    # An ACM certificate (us-east-1) for portal_origin's host: CloudFront then serves
+    # the portal there. Without it the portal answers on its cloudfront.net domain,
+    # which portal_origin must then name (`-c portal_origin=https://d….cloudfront.net`).
+    portal_certificate_arn: str = ""
     # Settings with no resource behind them (LIVECHAT_*...), by variable name;
     # those left out take the default of chalicelib.config.Settings.
     settings: Mapping[str, str] = field(default_factory=dict)
