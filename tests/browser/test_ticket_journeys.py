@@ -134,3 +134,31 @@ def test_someone_without_an_account_gets_a_reference(page: Page, stack: LocalSta
 
     expect(page.get_by_text(re.compile(r"Votre demande \S+ est envoyée"))).to_be_visible()
     accessibility(page)
+
+
+def test_hostile_ticket_text_is_shown_literally_in_mes_tickets_and_on_the_ticket(
+    page: Page, stack: LocalStack
+) -> None:
+    hostile = "<img src=x onerror=alert(1)> <script>alert(1)</script>"
+    status, created = stack.request(
+        "POST",
+        "/tickets",
+        {
+            "organisation_id": "org-martin-conseil",
+            "category": "AUTRE",
+            "subcategory": "S90",
+            "title": hostile,
+            "description": f"Description : {hostile}",
+        },
+        user="alice",
+    )
+    assert status == 201, created
+    sign_in(page, stack, "alice")
+
+    page.goto(stack.web_url + "/support/mes-tickets")
+    expect(page.get_by_role("cell", name=hostile, exact=True)).to_be_visible()
+    page.get_by_role("link", name=created["reference"]).click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text(hostile)
+    expect(page.get_by_text(f"Description : {hostile}", exact=True)).to_be_visible()
+    assert page.locator("main img, main script").count() == 0
