@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WEEKDAY_NOW  # noqa: E402
+from tests.browser.conftest import WEEKDAY_NOW, launch  # noqa: E402
 from tests.e2e.stack import LocalStack  # noqa: E402
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -89,7 +89,7 @@ def answer_times(stack: LocalStack) -> list[float]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(driver)
         page = browser.new_page()
         page.goto(stack.web_url + "/")
         page.get_by_role("button", name=re.compile("ClaudIA")).click()

@@ -64,11 +64,21 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
+def launch(driver: Playwright) -> Browser:
+    """Debian's Chromium, in French (its own strings too: chromium-l10n, LANGUAGE)."""
+    environment: dict[str, str | float | bool] = {
+        **os.environ,
+        "LANGUAGE": "fr_FR",
+        "LANG": "fr_FR.UTF-8",
+    }
+    return driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=environment)
+
+
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail(f"Chromium is missing ({CHROMIUM}): `make test` installs Debian's chromium.")
-    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    launched = launch(playwright)
     yield launched
     launched.close()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WEEKDAY_NOW, new_context, sign_in
+from tests.browser.conftest import WEEKDAY_NOW, launch, new_context, sign_in
 from tests.browser.test_ticket_journeys import choose_m21, png_file
 from tests.e2e.stack import ROOT, LocalStack
 
@@ -125,7 +125,7 @@ def walk(browser: Browser, size: tuple[int, int], journey: Callable[[Page, Camer
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(driver)
         for size in VIEWPORTS:
             # A fresh stack per size: alice's chat and tickets start from the demo data.
             stack = LocalStack(extra_env={"GUICHET_NOW": WEEKDAY_NOW})

@@ -96,7 +96,7 @@ export class ClaudiaAssistant extends HTMLElement {
       'aria-haspopup': 'dialog',
       'aria-expanded': 'false',
       onclick: () => this.open(),
-    }, h('span', { class: 'claudia-long' }, 'Poser une question à '), 'ClaudIA');
+    }, h('span', {}, h('span', { class: 'claudia-long' }, 'Poser une question à '), 'ClaudIA'));
 
     this.log = h('div', { class: 'claudia-log', role: 'region', 'aria-label': 'Conversation avec ClaudIA', tabindex: '0' });
     this.announcer = h('p', { class: 'fr-sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' });

@@ -42,7 +42,7 @@ export async function render(main) {
   function chooseProblem() {
     const form = h('form', { novalidate: true },
       h('fieldset', { class: 'fr-fieldset', id: 'probleme', 'aria-labelledby': 'probleme-legende' },
-        h('legend', { class: 'fr-fieldset__legend', id: 'probleme-legende' }, h('h2', { class: 'fr-h4 fr-mb-0' }, 'Étape 1 sur 3 : quel est votre problème ?')),
+        h('legend', { class: 'fr-fieldset__legend', id: 'probleme-legende' }, h('h2', { class: 'fr-h4 fr-mb-2w' }, 'Étape 1 sur 3 : quel est votre problème ?')),
         problems.map((problem, index) => h('div', { class: 'fr-fieldset__element' }, h('div', { class: 'fr-radio-group' },
           h('input', { type: 'radio', id: `probleme-${index}`, name: 'problem', value: problem.code }),
           h('label', { class: 'fr-label', for: `probleme-${index}` }, problem.label))))),
@@ -132,7 +132,7 @@ export async function render(main) {
           h('div', { class: 'fr-alert fr-alert--success' },
             h('h3', { class: 'fr-alert__title' }, `Votre demande ${accepted.reference} est envoyée`),
             h('p', {}, accepted.message)),
-          h('p', { class: 'fr-mt-3w' }, 'Un e-mail de confirmation vous est adressé avec un lien pour suivre votre demande. Gardez la référence ci-dessus.'));
+          h('p', { class: 'fr-mt-3w' }, 'Un e-mail de confirmation vous est adressé. Gardez la référence ci-dessus : elle identifie votre demande auprès du support.'));
       } catch (error) {
         showErrors(form, error);
         submit.disabled = false;
