@@ -119,3 +119,22 @@ def test_hostile_text_is_shown_literally_and_runs_nothing(
     assert page.locator("claudia-assistant img, claudia-assistant script").count() == 0
     page.wait_for_timeout(300)
     assert watch.dialogs == []
+
+
+def test_creer_un_ticket_opens_the_form_pre_filled_from_the_conversation(
+    page: Page, stack: LocalStack
+) -> None:
+    sign_in(page, stack, "alice")
+    open_claudia(page)
+    ask(page, "Comment créer un compte ?")
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Réponse pas utile").last.click()
+
+    dialog.get_by_role("button", name="Créer un ticket").click()
+
+    page.wait_for_url(stack.web_url + "/support/ticket")
+    expect(page.get_by_text("pré-rempli avec votre échange avec ClaudIA")).to_be_visible()
+    expect(page.get_by_label("Titre")).to_have_value("Comment créer un compte ?")
+    expect(page.get_by_label("Description")).to_have_value(re.compile("Échange avec l'assistant"))
+    expect(page.get_by_label("Sous-catégorie")).not_to_have_value("")
+    accessibility(page)
