@@ -8,6 +8,7 @@ point the app at what it created.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from infra.resources import INVENTORY, Bucket, Inventory, Key, Queue, Table
@@ -19,7 +20,10 @@ class Session(Protocol):
     @property
     def region_name(self) -> str | None: ...
 
-    def client(self, service_name: str) -> Any: ...
+    # A read-only attribute, not a method: boto3's `client` is overloaded on literal
+    # service names, which a method taking `str` would not match (mypy).
+    @property
+    def client(self) -> Callable[..., Any]: ...
 
 
 class _ClientCache:
