@@ -61,8 +61,10 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     from moto import mock_aws
 
     from infra.demo import seed_directory
+    from infra.local import exact_moto
     from infra.provision import create_all
 
+    exact_moto.install()
     with mock_aws():
         env = create_all(aws.session(), "test")
         for name, value in env.items():

@@ -1,51 +1,62 @@
 """Routing's event handlers: the tickets table's stream to the recipient queues, and the
-consumers of those queues.
+consumers of those queues. Each returns a partial batch response
+(chalicelib/endpoints/batches.py).
 
 `dispatch_tickets` reads the tickets table's stream and sends tickets to their
 queue (chalicelib/routing/dispatch.py); `deliver_support_tickets` and
-`deliver_business_tickets` consume those queues, one message at a time
-(chalicelib/routing/consumers.py).
+`deliver_business_tickets` consume those queues (chalicelib/routing/consumers.py).
 """
 
 from __future__ import annotations
 
 from chalice import Blueprint
-from chalice.app import DynamoDBEvent, SQSEvent
+from chalice.app import DynamoDBEvent, DynamoDBRecord, SQSEvent
 
 from chalicelib.endpoints import wiring
+from chalicelib.endpoints.batches import BatchResponse, each_message, in_order
 from chalicelib.routing import consumers, dispatch
 from chalicelib.shared import clock
 from chalicelib.shared.config import current_stage, get_settings, resource_name
 from chalicelib.tickets.records import RecipientType
 
 blueprint = Blueprint(__name__)
+# Each message is handled on its own and only failed ones come back (partial batch
+# responses), so a batch no longer drags a failing message's neighbours with it.
+CONSUMER_BATCH_SIZE = 10
 
 
 # TRIM_HORIZON: tickets written before the mapping existed are dispatched too.
 @blueprint.on_dynamodb_record(
     stream_arn=dispatch.tickets_stream_arn(), batch_size=25, starting_position="TRIM_HORIZON"
 )
-def dispatch_tickets(event: DynamoDBEvent) -> None:
-    records = [
-        dispatch.StreamRecord(
+def dispatch_tickets(event: DynamoDBEvent) -> BatchResponse:
+    queues, mailer, settings = wiring.ticket_queues(), wiring.mailer(), get_settings()
+
+    def dispatch_record(record: DynamoDBRecord) -> None:
+        change = dispatch.StreamRecord(
             event_name=record.event_name, new_image=record.new_image, old_image=record.old_image
         )
-        for record in event
-    ]
-    dispatch.dispatch_changes(records, wiring.ticket_queues(), wiring.mailer(), get_settings())
+        dispatch.dispatch_change(change, queues, mailer, settings)
+
+    return in_order(event, dispatch_record)
 
 
-def _deliver(event: SQSEvent, queue: RecipientType) -> None:
+def _deliver(event: SQSEvent, queue: RecipientType) -> BatchResponse:
     delivery = wiring.delivery()
-    for record in event:
-        consumers.deliver_ticket(record.body, queue, delivery, clock.now())
+    return each_message(
+        event, lambda record: consumers.deliver_ticket(record.body, queue, delivery, clock.now())
+    )
 
 
-@blueprint.on_sqs_message(queue=resource_name(current_stage(), "support-tickets"), batch_size=1)
-def deliver_support_tickets(event: SQSEvent) -> None:
-    _deliver(event, "support")
+@blueprint.on_sqs_message(
+    queue=resource_name(current_stage(), "support-tickets"), batch_size=CONSUMER_BATCH_SIZE
+)
+def deliver_support_tickets(event: SQSEvent) -> BatchResponse:
+    return _deliver(event, "support")
 
 
-@blueprint.on_sqs_message(queue=resource_name(current_stage(), "business-tickets"), batch_size=1)
-def deliver_business_tickets(event: SQSEvent) -> None:
-    _deliver(event, "business")
+@blueprint.on_sqs_message(
+    queue=resource_name(current_stage(), "business-tickets"), batch_size=CONSUMER_BATCH_SIZE
+)
+def deliver_business_tickets(event: SQSEvent) -> BatchResponse:
+    return _deliver(event, "business")

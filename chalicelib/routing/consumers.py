@@ -1,8 +1,9 @@
 """Queue consumers: deliver a dispatched ticket to its recipient, exactly once in effect.
 
-One consumer per recipient queue (Chalice `on_sqs_message`, batch size 1: a
-message that keeps failing goes to the dead-letter queue alone, after 5
-receives, without dragging the others with it).
+One consumer per recipient queue (Chalice `on_sqs_message`; each message of a
+batch is handled on its own and reported when it fails, so a message that keeps
+failing goes to the dead-letter queue alone, after 5 receives, without dragging
+the others with it).
 
 Delivering is two effects, each recorded on the ticket so that a redelivered
 message has the effect of one: the `delivered` history event (conditional on

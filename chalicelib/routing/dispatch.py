@@ -4,10 +4,12 @@ Why a stream and not a send at submission: the ticket write is the source of
 truth. Submitting only writes DynamoDB; the table's stream (NEW_AND_OLD_IMAGES)
 carries every write to `dispatch_changes`, which sends a ticket to its queue
 whenever its `dispatch_seq` grew (1 on creation, +1 on a transfer). If SQS
-fails, the handler raises and Lambda retries the stream batch, so an
-acknowledged ticket always reaches its queue (the stream is the outbox; no
-sweeper needed). Records are retried in order, so a retry may send a message
-twice: consumers are idempotent.
+fails, the record is reported as failed (a partial batch response,
+chalicelib/endpoints/batches.py) and retried from there, with bisection, bounded
+retries and an on-failure destination that the redrive command replays
+(infra/redrive.py), so an acknowledged ticket always reaches its queue (the
+stream is the outbox; no sweeper needed). A record may be handled twice, so a
+message may be sent twice: consumers are idempotent.
 
 The same handler e-mails the emitter when a history event carries a notice
 (an agent's reply): it is a consequence of a committed write, so it is sent
@@ -119,28 +121,37 @@ def notice_for(record: StreamRecord) -> TicketEvent | None:
     return TicketEvent.model_validate(strip_keys(new))
 
 
+def dispatch_change(
+    record: StreamRecord, queues: TicketQueues, mailer: Mailer, settings: Settings
+) -> bool:
+    """Send the ticket one record calls for to its queue, or e-mail its notice.
+
+    Returns whether a ticket was sent. Raises when SQS or SES fails: the stream
+    retries this record (chalicelib/endpoints/batches.py), and a record that is
+    handled again sends the same message again, which consumers ignore.
+    """
+    message = dispatch_for(record)
+    if message is not None:
+        queues.send(message)
+        get_logger().info(
+            "ticket dispatched",
+            extra={"ticket_id": message.ticket_id, "queue": message.recipient.type},
+        )
+    event = notice_for(record)
+    if event is not None and event.notice is not None:
+        mailer.send(
+            event.notice.to,
+            f"[{event.notice.reference}] Réponse à votre ticket",
+            reply_mail_text(event, settings),
+        )
+    return message is not None
+
+
 def dispatch_changes(
     records: Iterable[StreamRecord], queues: TicketQueues, mailer: Mailer, settings: Settings
 ) -> int:
-    """Send each ticket the records call for to its queue; e-mail notices. Returns sends."""
-    sent = 0
-    for record in records:
-        message = dispatch_for(record)
-        if message is not None:
-            queues.send(message)
-            sent += 1
-            get_logger().info(
-                "ticket dispatched",
-                extra={"ticket_id": message.ticket_id, "queue": message.recipient.type},
-            )
-        event = notice_for(record)
-        if event is not None and event.notice is not None:
-            mailer.send(
-                event.notice.to,
-                f"[{event.notice.reference}] Réponse à votre ticket",
-                reply_mail_text(event, settings),
-            )
-    return sent
+    """`dispatch_change` for each record, in order. Returns the tickets sent."""
+    return sum(dispatch_change(record, queues, mailer, settings) for record in records)
 
 
 def reply_mail_text(event: TicketEvent, settings: Settings) -> str:

@@ -118,6 +118,10 @@ def main() -> int:
 
     from moto.server import ThreadedMotoServer
 
+    from infra.local import exact_moto
+
+    # moto's DynamoDB is not exact under concurrent requests (TRAPS.md): serialise it.
+    exact_moto.install()
     # moto's server logs every request through werkzeug; the banner matters more.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 

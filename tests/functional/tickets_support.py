@@ -23,6 +23,10 @@ REGION = "eu-west-3"
 CONSUMERS = {"support": "deliver_support_tickets", "business": "deliver_business_tickets"}
 
 
+class BatchItemFailedError(Exception):
+    """A handler reported items of its batch as failed (they will be delivered again)."""
+
+
 class RoutingPump:
     def __init__(self, client: Any, queue_urls: dict[str, str], table_name: str) -> None:
         import boto3
@@ -78,12 +82,19 @@ class RoutingPump:
     def dispatch(self) -> int:
         """Run the dispatcher on the stream records not yet handled; returns their number.
 
-        If the handler raises, the records stay pending (Lambda retries the batch).
+        A record the handler reports as failed stays pending with every record
+        after it (Lambda retries from it), and BatchItemFailedError is raised.
         """
         self.pending.extend(self._as_lambda_record(r) for r in self._read_stream())
         batch, count = {"Records": list(self.pending)}, len(self.pending)
-        if count:
-            self.client.lambda_.invoke("dispatch_tickets", batch)
+        if not count:
+            return 0
+        payload = self.client.lambda_.invoke("dispatch_tickets", batch).payload
+        failed = [f["itemIdentifier"] for f in payload["batchItemFailures"]]
+        if failed:
+            sequence = [r["dynamodb"]["SequenceNumber"] for r in self.pending]
+            del self.pending[: sequence.index(failed[0])]
+            raise BatchItemFailedError(failed)
         self.pending.clear()
         return count
 
@@ -134,7 +145,9 @@ class RoutingPump:
                 }
             ]
         }
-        self.client.lambda_.invoke(CONSUMERS[queue], event)
+        payload = self.client.lambda_.invoke(CONSUMERS[queue], event).payload
+        if payload["batchItemFailures"]:
+            raise BatchItemFailedError(payload["batchItemFailures"])
 
     def run(self) -> None:
         """Dispatch, then deliver on both queues: the whole routing path once."""
