@@ -94,13 +94,13 @@ def create_queue(session: Session, queue: Queue, stage: str) -> str:
         "QueueArn"
     ]
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
-    return sqs.create_queue(
-        QueueName=queue.physical_name(stage),
-        Attributes={
-            "VisibilityTimeout": str(queue.visibility_timeout_seconds),
-            "RedrivePolicy": json.dumps(redrive),
-        },
-    )["QueueUrl"]
+    attributes = {
+        "VisibilityTimeout": str(queue.visibility_timeout_seconds),
+        "RedrivePolicy": json.dumps(redrive),
+    }
+    if queue.retention_seconds:
+        attributes["MessageRetentionPeriod"] = str(queue.retention_seconds)
+    return sqs.create_queue(QueueName=queue.physical_name(stage), Attributes=attributes)["QueueUrl"]
 
 
 def create_bucket(session: Session, bucket: Bucket, stage: str, queue_urls: dict[str, str]) -> str:

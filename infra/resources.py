@@ -77,6 +77,10 @@ class Queue:
     max_receive_count: int = 5
     visibility_timeout_seconds: int = 60
     dead_letter_retention_seconds: int = 14 * 24 * 3600
+    # SQS's default is 4 days; a queue that holds failures keeps them longer.
+    retention_seconds: int | None = None
+    # Alarm as soon as the queue itself holds a message (a queue of failures).
+    alarm_when_not_empty: bool = False
 
     def physical_name(self, stage: str) -> str:
         return resource_name(stage, self.logical_name)
@@ -154,7 +158,46 @@ BUSINESS_QUEUE = Queue("business-tickets", "BUSINESS_QUEUE_URL")
 # S3 ObjectCreated notifications for uploaded attachments, for the checker.
 UPLOAD_EVENTS_QUEUE = Queue("upload-events", None)
 
-QUEUES: tuple[Queue, ...] = (SUPPORT_QUEUE, BUSINESS_QUEUE, UPLOAD_EVENTS_QUEUE)
+# The on-failure destination of the stream event sources: what Lambda (or the local
+# pump) gives up on lands here as metadata (shard, sequence numbers), raises an
+# alarm, and `python -m infra.redrive` replays it.
+STREAM_FAILURES_QUEUE = Queue(
+    "stream-failures", None, retention_seconds=14 * 24 * 3600, alarm_when_not_empty=True
+)
+
+QUEUES: tuple[Queue, ...] = (
+    SUPPORT_QUEUE,
+    BUSINESS_QUEUE,
+    UPLOAD_EVENTS_QUEUE,
+    STREAM_FAILURES_QUEUE,
+)
+
+
+@dataclass(frozen=True)
+class StreamFailures:
+    """What a stream's event source mapping does with records that keep failing.
+
+    Handlers answer partial batch responses (ReportBatchItemFailures); a batch
+    whose handler raises is split in two (bisect) to isolate the bad record.
+    A record is retried at most `max_retry_attempts` times and for at most
+    `max_record_age_seconds`, then its metadata goes to `on_failure` and the
+    shard moves on: a bad record holds its shard back for minutes, not the
+    stream's 24 hours, and is never dropped silently. The CDK stack writes
+    these on every DynamoDB event source; the local pump applies them.
+    """
+
+    on_failure: Queue
+    max_retry_attempts: int
+    max_record_age_seconds: int
+    bisect_on_error: bool = True
+
+
+# Lambda retries a stream batch at once, each try with boto3's own retries
+# (several seconds against a failing service): 25 tries outlast an outage of a few
+# minutes; six hours leave time to redrive within the stream's 24 hours.
+STREAM_FAILURES = StreamFailures(
+    on_failure=STREAM_FAILURES_QUEUE, max_retry_attempts=25, max_record_age_seconds=6 * 3600
+)
 
 # Attachments are uploaded tagged status=pending (a field of the presigned POST);
 # the checker re-tags good ones status=ready and deletes bad ones. An object

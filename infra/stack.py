@@ -53,7 +53,15 @@ from infra.permissions import (
     WebSocketConnections,
 )
 from infra.portal import PAGE_REWRITE, content_security_policy, security_headers
-from infra.resources import INVENTORY, Bucket, Inventory, Queue, Table
+from infra.resources import (
+    INVENTORY,
+    STREAM_FAILURES,
+    Bucket,
+    Inventory,
+    Queue,
+    StreamFailures,
+    Table,
+)
 from infra.stages import StageParameters
 
 # Chalice wants a role ARN when it does not manage roles; every function's
@@ -74,6 +82,7 @@ STREAM_READER = (
     "dynamodb:GetShardIterator",
     "dynamodb:ListStreams",
 )
+REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 STREAM_TABLE = re.compile(r":table/(?P<table>[^/]+)/stream/")
 ACCESS_LOG_FORMAT = json.dumps(
     {
@@ -133,11 +142,13 @@ class GuichetStack(Stack):
         work_dir: Path,
         permissions: Mapping[str, Sequence[Access]] = PERMISSIONS,
         inventory: Inventory = INVENTORY,
+        stream_failures: StreamFailures = STREAM_FAILURES,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.parameters = parameters
         self.inventory = inventory
+        self.stream_failures = stream_failures
         self.removal_policy = (
             RemovalPolicy.RETAIN if parameters.deletion_protection else RemovalPolicy.DESTROY
         )
@@ -228,6 +239,9 @@ class GuichetStack(Stack):
             _construct_id(queue.logical_name, "Queue"),
             queue_name=queue.physical_name(stage),
             visibility_timeout=Duration.seconds(queue.visibility_timeout_seconds),
+            retention_period=(
+                Duration.seconds(queue.retention_seconds) if queue.retention_seconds else None
+            ),
             # SSE-SQS, not KMS: S3 can deliver notifications to it without a key policy.
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
@@ -235,12 +249,31 @@ class GuichetStack(Stack):
                 queue=dead_letters, max_receive_count=queue.max_receive_count
             ),
         )
+        self._not_empty_alarm(
+            dead_letters,
+            _construct_id(queue.logical_name, "DeadLettersAlarm"),
+            f"{queue.dead_letter_name(stage)}-not-empty",
+            f"Messages of {queue.physical_name(stage)} failed {queue.max_receive_count} times.",
+        )
+        if queue.alarm_when_not_empty:
+            self._not_empty_alarm(
+                built,
+                _construct_id(queue.logical_name, "Alarm"),
+                f"{queue.physical_name(stage)}-not-empty",
+                f"{queue.physical_name(stage)} holds failures: replay them "
+                "(python -m infra.redrive, see infra/README.md).",
+            )
+        return built
+
+    def _not_empty_alarm(
+        self, queue: sqs.Queue, construct_id: str, name: str, description: str
+    ) -> None:
         alarm = cloudwatch.Alarm(
             self,
-            _construct_id(queue.logical_name, "DeadLettersAlarm"),
-            alarm_name=f"{queue.dead_letter_name(stage)}-not-empty",
-            alarm_description=f"Messages of {queue.physical_name(stage)} failed 5 times.",
-            metric=dead_letters.metric_approximate_number_of_messages_visible(
+            construct_id,
+            alarm_name=name,
+            alarm_description=description,
+            metric=queue.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(5), statistic="Maximum"
             ),
             threshold=1,
@@ -249,7 +282,6 @@ class GuichetStack(Stack):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.alarm_topic))
-        return built
 
     def _bucket(self, bucket: Bucket) -> s3.Bucket:
         # Bucket names are global: the account id keeps two accounts' stages apart.
@@ -486,18 +518,40 @@ class GuichetStack(Stack):
         statements = []
         function = self.app.get_resource(logical_id)
         for event_id, event in properties.get("Events", {}).items():
+            source = f"Events.{event_id}.Properties"
             if event["Type"] == "SQS":
                 queue = self._queue_named(queue_name(event["Properties"]["Queue"]), logical_id)
+                function.add_property_override(
+                    f"{source}.FunctionResponseTypes", [REPORT_BATCH_ITEM_FAILURES]
+                )
                 statements.append(
                     iam.PolicyStatement(actions=list(SQS_CONSUMER), resources=[queue.queue_arn])
                 )
             elif event["Type"] == "DynamoDB":
                 stream_arn = self._stream_of(event["Properties"]["Stream"], logical_id)
-                function.add_property_override(f"Events.{event_id}.Properties.Stream", stream_arn)
-                statements.append(
-                    iam.PolicyStatement(actions=list(STREAM_READER), resources=[stream_arn])
-                )
+                function.add_property_override(f"{source}.Stream", stream_arn)
+                on_failure = self._stream_failure_settings(function, source)
+                statements += [
+                    iam.PolicyStatement(actions=list(STREAM_READER), resources=[stream_arn]),
+                    # Lambda sends the failure records with the function's role.
+                    iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[on_failure]),
+                ]
         return statements
+
+    def _stream_failure_settings(self, function: Any, source: str) -> str:
+        """Partial batches, bisection, bounded retries and age, the on-failure queue (its ARN)."""
+        failures = self.stream_failures
+        on_failure = self.queues[failures.on_failure.logical_name].queue_arn
+        settings = {
+            "FunctionResponseTypes": [REPORT_BATCH_ITEM_FAILURES],
+            "BisectBatchOnFunctionError": failures.bisect_on_error,
+            "MaximumRetryAttempts": failures.max_retry_attempts,
+            "MaximumRecordAgeInSeconds": failures.max_record_age_seconds,
+            "DestinationConfig": {"OnFailure": {"Destination": on_failure}},
+        }
+        for name, value in settings.items():
+            function.add_property_override(f"{source}.{name}", value)
+        return on_failure
 
     def _queue_named(self, name: str, logical_id: str) -> sqs.Queue:
         for queue in self.inventory.queues:

@@ -17,9 +17,9 @@ from chalicelib.attachments.models import (
 from chalicelib.attachments.uploads import uploaded_objects
 from chalicelib.endpoints import wiring
 from chalicelib.endpoints.api import Api, Call, RequestModel
+from chalicelib.endpoints.batches import BatchResponse, each_message
 from chalicelib.shared import clock
 from chalicelib.shared.config import current_stage, resource_name
-from chalicelib.shared.models import Model
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "tickets")
@@ -81,29 +81,15 @@ def attachment_status(call: Call, attachment_id: str) -> AttachmentStatus:
     )
 
 
-class CheckedUpload(Model):
-    attachment_id: str | None
-    status: str | None
-
-
 @blueprint.on_sqs_message(queue=resource_name(current_stage(), "upload-events"), batch_size=1)
-def check_upload(event: Any) -> list[dict[str, Any]]:
+def check_upload(event: Any) -> BatchResponse:
     # S3 announces uploads to a queue (infra/resources.py), not straight to this
     # function: Chalice cannot package `on_s3_event` beside the bucket's own
     # notifications, and the queue gives retries and a dead-letter queue.
-    results = []
-    for record in event:
+    def check(record: Any) -> None:
         for uploaded in uploaded_objects(record.body):
-            checked = attachments.check_upload(
-                wiring.attachment_repository(),
-                wiring.upload_store(),
-                uploaded.key,
-                clock.now(),
+            attachments.check_upload(
+                wiring.attachment_repository(), wiring.upload_store(), uploaded.key, clock.now()
             )
-            results.append(
-                CheckedUpload(
-                    attachment_id=checked.attachment_id if checked else None,
-                    status=checked.status if checked else None,
-                ).model_dump()
-            )
-    return results
+
+    return each_message(event, check)

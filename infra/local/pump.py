@@ -4,18 +4,23 @@
 sources and, polling moto, calls the very handler functions Lambda would call,
 with Lambda-shaped events:
 
-- `on_sqs_message(queue=...)`: messages of that queue (deleted when the handler
-  returns; on an error they come back after a short delay, and SQS moves them to
-  the dead-letter queue after maxReceiveCount receives, as on AWS);
+- `on_sqs_message(queue=...)`: messages of that queue, with Lambda's partial
+  batch responses: the messages the handler reports (all of them when it
+  raises) come back after the queue's visibility timeout, the others are
+  deleted, and SQS moves a message to the dead-letter queue after
+  maxReceiveCount receives, as on AWS;
 - `on_s3_event(bucket=...)`: the bucket's notifications, read from the queue the
   bucket notifies (infra/resources.py), as S3 would invoke the function;
 - `on_dynamodb_record(stream_arn=...)`: the table's stream records (the table is
-  found by its name inside the ARN);
+  found by its name inside the ARN), with the event source mapping's failure
+  semantics: partial batches, bisection, backoff, bounded retries and age, then
+  the on-failure queue (infra/local/streams.py);
 - `schedule(...)`: rate expressions at their rate, cron ones every minute (the
   handlers are idempotent and decide from the clock).
 
 It works against the moto server of the local stack and against in-process moto
-in tests alike: it only needs the boto3 session.
+in tests alike: it only needs the boto3 session. `time_scale` divides its
+durations (retry delays, record ages) for tests that play long outages fast.
 """
 
 from __future__ import annotations
@@ -25,21 +30,22 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.shared.logs import get_logger
-from infra.resources import BUCKETS, Bucket
+from infra.local.streams import StreamReader
+from infra.resources import BUCKETS, QUEUES, STREAM_FAILURES, Bucket, StreamFailures
 
 if TYPE_CHECKING:
     from boto3.session import Session
     from chalice import Chalice
 
 ROOT = Path(__file__).resolve().parents[2]
-RETRY_VISIBILITY_SECONDS = 2
-MAX_STREAM_ATTEMPTS = 5
+# A queue not described in infra/resources.py (tests' own apps): SQS's default.
+DEFAULT_VISIBILITY_SECONDS = 30
 RATE_SECONDS = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400}
 STREAM_TABLE = re.compile(r":table/([^/]+)/stream")
 
@@ -52,6 +58,8 @@ class SqsSource:
     queue_url: str
     queue_arn: str
     batch_size: int
+    # How long a failed message stays invisible before it comes back.
+    retry_visibility_seconds: int
 
 
 @dataclass
@@ -61,15 +69,6 @@ class S3Source:
     queue_url: str
     prefix: str
     suffix: str
-
-
-@dataclass
-class StreamSource:
-    function: str
-    stream_arn: str
-    batch_size: int
-    iterators: dict[str, str | None] = field(default_factory=dict)
-    attempts: int = 0
 
 
 @dataclass
@@ -88,16 +87,20 @@ class Pump:
         session: Session,
         invoke: Invoke | None = None,
         clock: Callable[[], float] = time.monotonic,
-        retry_visibility_seconds: int = RETRY_VISIBILITY_SECONDS,
+        retry_visibility_seconds: int | None = None,
+        time_scale: float = 1.0,
+        stream_failures: StreamFailures = STREAM_FAILURES,
     ) -> None:
         self._session: Any = session
         self._retry_visibility = retry_visibility_seconds
         self._invoke = invoke or _chalice_invoker(app)
         self._clock = clock
+        self._scale = time_scale
+        self._stream_failures = stream_failures
         self._log = get_logger()
         self.sqs: list[SqsSource] = []
         self.s3: list[S3Source] = []
-        self.streams: list[StreamSource] = []
+        self.streams: list[StreamReader] = []
         self.schedules: list[ScheduleSource] = []
         self._discover(app)
 
@@ -115,7 +118,10 @@ class Pump:
                 name = source.queue or str(source.queue_arn).rsplit(":", 1)[-1]
                 url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
                 arn = _queue_arn(sqs, url)
-                self.sqs.append(SqsSource(source.name, url, arn, source.batch_size))
+                retry = self._retry_visibility
+                if retry is None:
+                    retry = round(_visibility_timeout(name) / self._scale)
+                self.sqs.append(SqsSource(source.name, url, arn, source.batch_size, retry))
             elif isinstance(source, S3EventConfig):
                 queue_url = self._notification_queue_url(source.bucket)
                 self.s3.append(
@@ -136,29 +142,26 @@ class Pump:
         queue_name = stage_prefix + bucket.notification_queue
         return str(self._session.client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"])
 
-    def _stream_source(self, source: Any) -> StreamSource:
+    def _stream_source(self, source: Any) -> StreamReader:
         match = STREAM_TABLE.search(source.stream_arn)
         if match is None:
             raise ValueError(f"no table name in stream ARN {source.stream_arn}")
-        table = self._session.client("dynamodb").describe_table(TableName=match.group(1))
-        stream_arn = table["Table"]["LatestStreamArn"]
-        stream = StreamSource(source.name, stream_arn, source.batch_size)
-        streams = self._streams_client()
-        description = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]
-        for shard in description["Shards"]:
-            stream.iterators[shard["ShardId"]] = streams.get_shard_iterator(
-                StreamArn=stream_arn,
-                ShardId=shard["ShardId"],
-                ShardIteratorType=source.starting_position,
-            )["ShardIterator"]
-        return stream
-
-    def _streams_client(self) -> Any:
-        from botocore.config import Config
-
-        # moto does not route the account-based endpoint botocore picks by default.
-        return self._session.client(
-            "dynamodbstreams", config=Config(account_id_endpoint_mode="disabled")
+        table = match.group(1)
+        failures = self._stream_failures
+        stage_prefix = table.removesuffix(table.split("-")[-1])
+        queue_name = stage_prefix + failures.on_failure.logical_name
+        failure_queue_url = self._session.client("sqs").get_queue_url(QueueName=queue_name)
+        return StreamReader(
+            function=source.name,
+            table_name=table,
+            starting_position=source.starting_position,
+            batch_size=source.batch_size,
+            session=self._session,
+            call=self._invoke,
+            failures=failures,
+            failure_queue_url=failure_queue_url["QueueUrl"],
+            clock=self._clock,
+            time_scale=self._scale,
         )
 
     def tick(self) -> int:
@@ -169,7 +172,7 @@ class Pump:
         for s3_source in self.s3:
             invocations += self._deliver_s3(s3_source)
         for stream in self.streams:
-            invocations += self._deliver_stream(stream)
+            invocations += stream.deliver()
         for schedule in self.schedules:
             invocations += self._run_schedule(schedule)
         return invocations
@@ -180,7 +183,7 @@ class Pump:
         for _ in range(max_rounds):
             delivered = sum(self._deliver_sqs(source) for source in self.sqs)
             delivered += sum(self._deliver_s3(source) for source in self.s3)
-            delivered += sum(self._deliver_stream(source) for source in self.streams)
+            delivered += sum(stream.deliver() for stream in self.streams)
             total += delivered
             if not delivered:
                 break
@@ -197,19 +200,33 @@ class Pump:
         if not messages:
             return 0
         event = {"Records": [_sqs_record(message, source.queue_arn) for message in messages]}
-        if self._call(source.function, event):
-            for message in messages:
-                sqs.delete_message(
-                    QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
-        else:
-            for message in messages:
+        failed = self._failed_messages(source.function, event)
+        for message in messages:
+            if message["MessageId"] in failed:
+                # Back in the queue after the visibility timeout, as with Lambda.
                 sqs.change_message_visibility(
                     QueueUrl=source.queue_url,
                     ReceiptHandle=message["ReceiptHandle"],
-                    VisibilityTimeout=self._retry_visibility,
+                    VisibilityTimeout=source.retry_visibility_seconds,
+                )
+            else:
+                sqs.delete_message(
+                    QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
                 )
         return 1
+
+    def _failed_messages(self, function: str, event: dict[str, Any]) -> set[str]:
+        """The ids of the messages to deliver again: those reported, or all if it raised."""
+        every = {str(record["messageId"]) for record in event["Records"]}
+        try:
+            answer = self._invoke(function, event)
+        except Exception:  # noqa: BLE001 - a failing handler is retried, as Lambda would
+            self._log.exception("event handler failed", extra={"function": function})
+            return every
+        failures = answer.get("batchItemFailures") if isinstance(answer, dict) else None
+        reported = {str(failure.get("itemIdentifier")) for failure in failures or []}
+        # An identifier that is no message of the batch: Lambda counts the batch failed.
+        return reported if reported <= every else every
 
     def _deliver_s3(self, source: S3Source) -> int:
         sqs = self._session.client("sqs")
@@ -231,26 +248,6 @@ class Pump:
                 sqs.delete_message(
                     QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
                 )
-        return invocations
-
-    def _deliver_stream(self, stream: StreamSource) -> int:
-        streams = self._streams_client()
-        invocations = 0
-        for shard_id, iterator in list(stream.iterators.items()):
-            if iterator is None:
-                continue
-            response = streams.get_records(ShardIterator=iterator, Limit=stream.batch_size)
-            records = response.get("Records", [])
-            if records:
-                invocations += 1
-                event = {"Records": [_stream_record(r, stream.stream_arn) for r in records]}
-                if not self._call(stream.function, event):
-                    stream.attempts += 1
-                    if stream.attempts < MAX_STREAM_ATTEMPTS:
-                        continue  # keep the iterator: the same records come again
-                    self._log.error("stream records dropped", extra={"function": stream.function})
-                stream.attempts = 0
-            stream.iterators[shard_id] = response.get("NextShardIterator")
         return invocations
 
     def _run_schedule(self, schedule: ScheduleSource) -> int:
@@ -283,6 +280,14 @@ def _chalice_invoker(app: Chalice) -> Invoke:
 def _queue_arn(sqs: Any, url: str) -> str:
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
     return str(attributes["Attributes"]["QueueArn"])
+
+
+def _visibility_timeout(queue_name: str) -> int:
+    """The visibility timeout infra/resources.py gives the queue of that physical name."""
+    for queue in QUEUES:
+        if queue_name.endswith("-" + queue.logical_name):
+            return queue.visibility_timeout_seconds
+    return DEFAULT_VISIBILITY_SECONDS
 
 
 def _bucket_definition(bucket_name: str) -> Bucket | None:
@@ -323,17 +328,6 @@ def _s3_record_matches(record: dict[str, Any], source: S3Source) -> bool:
         and key.startswith(source.prefix or "")
         and key.endswith(source.suffix or "")
     )
-
-
-def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    lambda_record = dict(record)
-    body = dict(record.get("dynamodb", {}))
-    created = body.get("ApproximateCreationDateTime")
-    if isinstance(created, datetime):
-        body["ApproximateCreationDateTime"] = created.timestamp()
-    lambda_record["dynamodb"] = body
-    lambda_record["eventSourceARN"] = stream_arn
-    return lambda_record
 
 
 def _scheduled_event(region: str) -> dict[str, Any]:

@@ -24,7 +24,7 @@ def _shard(table_name: str) -> Any:
     return dynamodb_backends["123456789012"]["eu-west-3"].get_table(table_name).stream_shard
 
 
-def _failing_transaction(table: str, pk: str) -> list[dict[str, Any]]:
+def _failing_transaction(table: str, pk: str) -> list[Any]:
     """A put that applies, then a condition that fails: the put must leave no trace."""
     return [
         {"Put": {"TableName": table, "Item": {"pk": {"S": pk}, "sk": {"S": "TICKET"}}}},

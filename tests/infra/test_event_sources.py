@@ -128,3 +128,50 @@ def test_a_grant_on_objects_is_limited_to_their_prefix(fake_template_json: Json)
         if s["Action"] == "s3:PutObject"
     ]
     assert statement["Resource"]["Fn::Join"][1][-1] == "/uploads/*"
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_stream_mapping_reports_partial_batches_bisects_and_gives_up_into_its_queue(
+    template_json: Json, stage: str
+) -> None:
+    from infra.resources import STREAM_FAILURES
+
+    template = template_json(stage)
+    failures_queue = logical_id_of(
+        template, "AWS::SQS::Queue", QueueName=resource_name(stage, "stream-failures")
+    )
+    destination = {"Fn::GetAtt": [failures_queue, "Arn"]}
+    properties = _event(template, "DispatchTickets")["Properties"]
+
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    # Bounded: a bad record no longer holds its shard for the stream's 24 hours.
+    assert 0 < properties["MaximumRetryAttempts"] == STREAM_FAILURES.max_retry_attempts <= 100
+    assert 60 <= properties["MaximumRecordAgeInSeconds"] < 24 * 3600
+    assert properties["DestinationConfig"] == {"OnFailure": {"Destination": destination}}
+    assert _grants(template, "DispatchTickets", ("sqs:SendMessage",), destination)
+
+
+@pytest.mark.parametrize("stage", STAGE_NAMES)
+def test_the_stream_failures_queue_keeps_14_days_and_alarms_when_it_holds_one(
+    template_json: Json, stage: str
+) -> None:
+    template = template_json(stage)
+    name = resource_name(stage, "stream-failures")
+    queue_id = logical_id_of(template, "AWS::SQS::Queue", QueueName=name)
+    assert template["Resources"][queue_id]["Properties"]["MessageRetentionPeriod"] == 14 * 86400
+    (alarm,) = [
+        resource["Properties"]
+        for resource in resources_of(template, "AWS::CloudWatch::Alarm").values()
+        if resource["Properties"]["AlarmName"] == f"{name}-not-empty"
+    ]
+    dimension = alarm["Dimensions"][0]["Value"]
+    assert dimension == {"Fn::GetAtt": [queue_id, "QueueName"]}
+    assert alarm["Threshold"] == 1
+    assert alarm["AlarmActions"]
+
+
+@pytest.mark.parametrize("function", ["DeliverSupportTickets", "DeliverBusinessTickets"])
+def test_queue_consumers_report_partial_batches(template_json: Json, function: str) -> None:
+    properties = _event(template_json("prod"), function)["Properties"]
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
