@@ -85,7 +85,7 @@ class StreamReader:
         self._log = get_logger()
         self.stream_arn = ""
         self.shards: dict[str, Shard] = {}
-        self._streams = _streams_client(session)
+        self._streams = streams_client(session)
         self._follow_latest_stream()
 
     # Reading ---------------------------------------------------------------
@@ -215,7 +215,7 @@ class StreamReader:
         return {"Records": [lambda_record(record, self.stream_arn) for record in records]}
 
 
-def _streams_client(session: Any) -> Any:
+def streams_client(session: Any) -> Any:
     from botocore.config import Config
 
     # moto does not route the account-based endpoint botocore picks by default.
