@@ -1,11 +1,14 @@
 """Benchmark of the ticket routes: AWS calls and median in-process latency against moto.
 
 Run from the repository root: `python bench/tickets.py`. Prints one JSON line:
-per action (submit, list, get, desk_list, reply, and submit / get / comment
-with one attachment) the AWS calls of one request (the most seen), its Scans,
-and the median latency through the Chalice test client (token verification and
-validation included). Targets: submit <= 4 calls (one more BatchGetItem with
-attachments), list = 1 Query, get <= 2 calls, 0 Scans.
+per action (submit with an Idempotency-Key, its replay, list, get, desk_list,
+reply, and submit / get / comment with one attachment) the AWS calls of one
+request (the most seen), its Scans, and the median latency through the Chalice
+test client (token verification and validation included). Targets: submit = 3
+calls (BatchGetItem, the reference counter, TransactWriteItems; one more
+BatchGetItem with attachments), a replay = 3 calls too (its transaction is
+cancelled and brings the first response back), list = 1 Query, get <= 2 calls,
+0 Scans.
 """
 
 from __future__ import annotations
@@ -123,8 +126,10 @@ def main() -> None:
     from chalicelib.shared import aws
     from chalicelib.shared.config import get_settings
     from infra.demo import USERS, seed_directory
+    from infra.local import exact_moto
     from infra.provision import create_all
 
+    exact_moto.install()
     with mock_aws():
         os.environ.update(create_all(aws.session(), "test"))
         get_settings.cache_clear()
@@ -171,6 +176,15 @@ def main() -> None:
                     body=json.dumps(body),
                 )
                 ticket = created["ticket_id"]
+                replayed = measure.run(
+                    "replayed_submit",
+                    201,
+                    http.post,
+                    "/tickets",
+                    headers=submit_headers,
+                    body=json.dumps(body),
+                )
+                assert replayed == created
                 measure.run("list", 200, http.get, "/tickets", headers=alice)
                 measure.run("get", 200, http.get, f"/tickets/{ticket}", headers=alice)
                 measure.run("desk_list", 200, http.get, "/desk/tickets", headers=marc)

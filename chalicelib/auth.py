@@ -16,6 +16,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -26,8 +27,9 @@ from typing import Any, Protocol
 
 from pydantic import ConfigDict
 
+from chalicelib.shared import jsontext
 from chalicelib.shared.config import get_settings
-from chalicelib.shared.errors import ForbiddenError, UnauthorizedError
+from chalicelib.shared.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError
 from chalicelib.shared.models import Model
 
 SUPPORT_AGENTS = "support_agents"
@@ -37,6 +39,15 @@ REQUIRED_CLAIMS = ("exp", "iat", "iss", "token_use")
 # An unknown kid triggers at most one JWKS refresh per this many seconds, so
 # forged kids cannot turn every request into a fetch.
 JWKS_REFRESH_INTERVAL_SECONDS = 60.0
+# After a failed JWKS fetch, the next one waits 1 s, then 2, 4... at most this:
+# requests meanwhile get a 503 at once instead of a fetch each.
+JWKS_BACKOFF_CAP_SECONDS = 60.0
+# The keys we verify with: RSA of 2048 bits at least, public exponent 65537.
+MIN_RSA_BITS = 2048
+RSA_EXPONENT = 65537
+# JWT headers and claims nest no deeper than this (chalicelib/shared/jsontext.py).
+MAX_TOKEN_JSON_DEPTH = 4
+BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 # Clock skew tolerated on `iat`/`nbf` (never on `exp`).
 LEEWAY_SECONDS = 5
 # DER prefix of a SHA-256 DigestInfo (RFC 8017, section 9.2, note 1).
@@ -100,7 +111,12 @@ def fetch_json(url: str) -> dict[str, Any]:
 
 
 class JwksKeyStore:
-    """The issuer's JWKS: fetched on first use, refetched on an unknown kid (rate limited)."""
+    """The issuer's JWKS: fetched on first use, refetched on an unknown kid (rate limited).
+
+    A failed fetch (network, timeout, not a JWKS) is a 503 with Retry-After, and
+    the next fetch waits (exponential backoff): an unreachable issuer is not
+    hammered once per request. Keys already known keep verifying meanwhile.
+    """
 
     def __init__(
         self,
@@ -113,6 +129,8 @@ class JwksKeyStore:
         self._clock = clock
         self._keys: dict[str, RsaPublicKey] = {}
         self._fetched_at: float | None = None
+        self._failures = 0
+        self._retry_at = 0.0
         self._lock = threading.Lock()
 
     def key_for(self, kid: str) -> RsaPublicKey | None:
@@ -124,16 +142,38 @@ class JwksKeyStore:
                 and self._clock() - self._fetched_at < JWKS_REFRESH_INTERVAL_SECONDS
             )
             if kid not in self._keys and not recently:
-                self._keys = keys_from_jwks(self._fetch(self._url))
-                self._fetched_at = self._clock()
+                self._refresh()
         return self._keys.get(kid)
+
+    def _refresh(self) -> None:
+        now = self._clock()
+        if now < self._retry_at:
+            raise ServiceUnavailableError(int(self._retry_at - now) + 1)
+        try:
+            keys = keys_from_jwks(self._fetch(self._url))
+        except Exception as error:  # noqa: BLE001 - any failure of the issuer is a 503
+            self._failures += 1
+            delay = min(2.0 ** (self._failures - 1), JWKS_BACKOFF_CAP_SECONDS)
+            self._retry_at = now + delay
+            from chalicelib.shared.logs import get_logger
+
+            get_logger().warning("jwks fetch failed", extra={"error": type(error).__name__})
+            raise ServiceUnavailableError(int(delay) + 1) from error
+        self._keys, self._fetched_at = keys, now
+        self._failures, self._retry_at = 0, 0.0
 
 
 def _b64url_decode(text: str) -> bytes:
+    """Strict base64url (RFC 7515): its alphabet only, no padding, canonical trailing bits."""
+    if not BASE64URL.match(text) or len(text) % 4 == 1:
+        raise UnauthorizedError("Jeton illisible.")
     try:
-        return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError) as error:
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as error:  # pragma: no cover - the pattern comes first
         raise UnauthorizedError("Jeton illisible.") from error
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=").decode() != text:
+        raise UnauthorizedError("Jeton illisible.")
+    return decoded
 
 
 def _b64url_int(text: str) -> int:
@@ -141,11 +181,25 @@ def _b64url_int(text: str) -> int:
 
 
 def keys_from_jwks(jwks: dict[str, Any]) -> dict[str, RsaPublicKey]:
-    """The RSA signing keys of a JWKS document, by kid."""
+    """The RSA signing keys of a JWKS document, by kid: 2048 bits or more, e = 65537.
+
+    A weaker key in the document is left out (a token it signed is refused as
+    signed by an unknown key); a document that is no JWKS raises ValueError.
+    """
+    if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+        raise ValueError("not a JWKS document")
     keys: dict[str, RsaPublicKey] = {}
-    for jwk in jwks.get("keys", []):
-        if jwk.get("kty") == "RSA" and jwk.get("use", "sig") == "sig" and "kid" in jwk:
-            keys[str(jwk["kid"])] = RsaPublicKey(n=_b64url_int(jwk["n"]), e=_b64url_int(jwk["e"]))
+    for jwk in jwks["keys"]:
+        if not isinstance(jwk, dict) or jwk.get("kty") != "RSA" or "kid" not in jwk:
+            continue
+        if jwk.get("use", "sig") != "sig":
+            continue
+        try:
+            key = RsaPublicKey(n=_b64url_int(str(jwk["n"])), e=_b64url_int(str(jwk["e"])))
+        except (KeyError, UnauthorizedError):
+            continue
+        if key.n.bit_length() >= MIN_RSA_BITS and key.e == RSA_EXPONENT:
+            keys[str(jwk["kid"])] = key
     return keys
 
 
@@ -239,7 +293,7 @@ def rs256_signature_is_valid(key: RsaPublicKey, signing_input: bytes, signature:
 
 def _json_object(segment: str) -> dict[str, Any]:
     try:
-        value = json.loads(_b64url_decode(segment))
+        value = jsontext.parse(_b64url_decode(segment), MAX_TOKEN_JSON_DEPTH)
     except ValueError as error:
         raise UnauthorizedError("Jeton illisible.") from error
     if not isinstance(value, dict):
@@ -257,6 +311,9 @@ def verify_token(
     header = _json_object(parts[0])
     if header.get("alg") != "RS256":
         raise UnauthorizedError("Algorithme de signature refusé.")
+    if "crit" in header:
+        # No extension is understood here, so none may be critical (RFC 7515, 4.1.11).
+        raise UnauthorizedError("Extension critique refusée.")
     key = keys.key_for(str(header.get("kid", "")))
     if key is None:
         raise UnauthorizedError("Clé de signature inconnue.")
@@ -276,7 +333,9 @@ def _check_times(claims: dict[str, Any], instant: float) -> None:
         if name not in claims:
             raise UnauthorizedError(f"Jeton incomplet ({name}).")
     for name in ("exp", "iat", "nbf"):
-        if name in claims and not isinstance(claims[name], int | float):
+        # NumericDate as whole seconds: no float (so no NaN or infinity), no boolean.
+        value = claims.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, int):
             raise UnauthorizedError(f"Jeton invalide ({name}).")
     if claims["exp"] <= instant:
         raise UnauthorizedError("Jeton expiré.")

@@ -26,6 +26,7 @@ from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from chalicelib.auth import Identity, authenticate
+from chalicelib.shared import jsontext
 from chalicelib.shared.config import portal_origin
 from chalicelib.shared.errors import (
     PROBLEM_JSON,
@@ -36,6 +37,7 @@ from chalicelib.shared.errors import (
     InvalidFieldsError,
     PayloadTooLargeError,
     UnauthorizedError,
+    UnsupportedMediaTypeError,
     problem_body,
 )
 from chalicelib.shared.logs import get_logger
@@ -227,16 +229,22 @@ def build_call(request: Request, spec: RouteSpec) -> Call:
 
 
 def parse_json_body(request: Request, headers: dict[str, str]) -> dict[str, Any]:
-    """The request body as a JSON object, or a 400/413 problem."""
-    content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    """The request body as a JSON object, or a 400/413/415 problem."""
+    if "content-type" not in headers:
+        raise UnsupportedMediaTypeError("Indiquez Content-Type: application/json.")
+    content_type = headers["content-type"].split(";")[0].strip().lower()
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise BadRequestError("Le corps doit être envoyé en application/json.")
     raw = request.raw_body or b""
     if len(raw) > MAX_JSON_BODY_BYTES:
         raise PayloadTooLargeError(f"Le corps dépasse {MAX_JSON_BODY_BYTES} octets.")
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+        data = jsontext.parse(raw)
+    except jsontext.TooDeepError as error:
+        raise BadRequestError(
+            f"Le corps de la requête imbrique plus de {jsontext.MAX_DEPTH} niveaux."
+        ) from error
+    except ValueError as error:
         raise BadRequestError("Le corps de la requête n'est pas un JSON valide.") from error
     if not isinstance(data, dict):
         raise BadRequestError("Le corps de la requête doit être un objet JSON.")

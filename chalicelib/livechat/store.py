@@ -416,7 +416,7 @@ class DynamoLiveChatStore:
             "ScanIndexForward": False,
             "Limit": limit,
         }
-        start = decode_cursor(cursor, {"pk": RATINGS})
+        start = decode_cursor(cursor, {"pk": RATINGS}, ("sk",))
         if start is not None:
             kwargs["ExclusiveStartKey"] = start
         response = self._table.query(**kwargs)

@@ -84,9 +84,13 @@ class TransactionFailed(Exception):
     (`ConditionalCheckFailed`, `TransactionConflict`...).
     """
 
-    def __init__(self, reasons: dict[str, str]) -> None:
+    def __init__(
+        self, reasons: dict[str, str], items: dict[str, dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(", ".join(f"{label}: {code}" for label, code in reasons.items()))
         self.reasons = reasons
+        # The item as it stood, for the labels written with `return_old_on_failure`.
+        self.items = items or {}
 
     def failed(self, label: str) -> bool:
         """Whether the item labelled `label` had its condition fail."""
@@ -148,10 +152,15 @@ class DynamoTransaction:
         condition: str | None = None,
         values: dict[str, Any] | None = None,
         names: dict[str, str] | None = None,
+        return_old_on_failure: bool = False,
     ) -> None:
+        """Add a put; with `return_old_on_failure`, a failed condition brings back the item
+        that stood there (`TransactionFailed.items[label]`), which saves reading it."""
         spec: dict[str, Any] = {"TableName": table, "Item": serialize(item)}
         if condition:
             spec["ConditionExpression"] = condition
+        if return_old_on_failure:
+            spec["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         self._add(label, "Put", {**spec, **expression_values(values), **expression_names(names)})
 
     def update(
@@ -197,13 +206,19 @@ class DynamoTransaction:
         except Exception as error:
             if error_code(error) != "TransactionCanceledException":
                 raise
-            raise TransactionFailed(self._reasons(error)) from error
+            raise self._failure(error) from error
 
-    def _reasons(self, error: BaseException) -> dict[str, str]:
+    def _failure(self, error: BaseException) -> TransactionFailed:
         response: dict[str, Any] = getattr(error, "response", None) or {}
-        codes = [str(r.get("Code") or "None") for r in response.get("CancellationReasons", [])]
-        return {
-            label: code
-            for label, code in zip(self._labels, codes, strict=False)
-            if code not in ("None", "")
-        }
+        reasons: dict[str, str] = {}
+        items: dict[str, dict[str, Any]] = {}
+        for label, reason in zip(
+            self._labels, response.get("CancellationReasons", []), strict=False
+        ):
+            code = str(reason.get("Code") or "None")
+            if code in ("None", ""):
+                continue
+            reasons[label] = code
+            if reason.get("Item"):
+                items[label] = deserialize(reason["Item"])
+        return TransactionFailed(reasons, items)

@@ -103,6 +103,14 @@ class PayloadTooLargeError(GuichetError):
     type_slug = "payload-too-large"
 
 
+class UnsupportedMediaTypeError(GuichetError):
+    """A body came without saying it is JSON (no Content-Type)."""
+
+    status = 415
+    title = "Type de contenu non pris en charge"
+    type_slug = "unsupported-media-type"
+
+
 class InvalidFieldsError(GuichetError):
     """One or more fields are invalid; `errors` names them."""
 
@@ -125,6 +133,20 @@ class TooManyRequestsError(GuichetError):
     def __init__(self, retry_after_seconds: int, detail: str = "") -> None:
         super().__init__(
             detail or "Trop de demandes : réessayez plus tard.",
+            headers={"Retry-After": str(max(1, retry_after_seconds))},
+        )
+
+
+class ServiceUnavailableError(GuichetError):
+    """A service we depend on is unreachable for now; `Retry-After` says when to try again."""
+
+    status = 503
+    title = "Service momentanément indisponible"
+    type_slug = "service-unavailable"
+
+    def __init__(self, retry_after_seconds: int, detail: str = "") -> None:
+        super().__init__(
+            detail or "Service momentanément indisponible : réessayez dans un instant.",
             headers={"Retry-After": str(max(1, retry_after_seconds))},
         )
 

@@ -3,7 +3,12 @@
 The first response is stored under (operation, caller, key) with a hash of the
 request, *in the same transaction* as what the call creates (`create_once`),
 guarded by a condition, so two racing retries cannot both create; the loser
-reads the winner's response. The same key with another body is a 422 on
+gets the winner's response back with the cancellation (ReturnValuesOnCondition-
+CheckFailure), without reading it. So a creating call need not look the key up
+first: a retry is told by its transaction failing on LABEL, and a first call
+costs no read (`submit_ticket` is 3 AWS calls). A retry whose request a check
+now refuses (its attachments are claimed: by the first call) reads the key
+before answering the refusal (`replay_refused`). The same key with another body is a 422 on
 `Idempotency-Key`. Tickets, help requests and chat sessions all create through
 `create_once`.
 
@@ -83,6 +88,12 @@ class Idempotency(Protocol):
         """Add to `tx` the record of `response`, written only if the key is free (LABEL)."""
         ...
 
+    def winner(
+        self, failed: TransactionFailed, claim: IdempotencyClaim, now: datetime
+    ) -> StoredResponse | None:
+        """The response kept under the key that made `failed` fail on LABEL (as `replay`)."""
+        ...
+
 
 class IdempotencyStore:
     """First responses by scoped Idempotency-Key, in the idempotency table."""
@@ -92,11 +103,15 @@ class IdempotencyStore:
 
     def replay(self, claim: IdempotencyClaim, now: datetime) -> StoredResponse | None:
         item = self._table.get_item(Key={"pk": claim.scoped_key}, ConsistentRead=True).get("Item")
-        if item is None or int(str(item["expires_at"])) <= int(now.timestamp()):
-            return None
-        if item["fingerprint"] != claim.fingerprint:
-            raise different_body()
-        return StoredResponse.model_validate_json(str(item["response"]))
+        return _stored(item, claim, now)
+
+    def winner(
+        self, failed: TransactionFailed, claim: IdempotencyClaim, now: datetime
+    ) -> StoredResponse | None:
+        # The record came back with the cancellation (ALL_OLD): no second read.
+        if LABEL in failed.items:
+            return _stored(failed.items[LABEL], claim, now)
+        return self.replay(claim, now)
 
     def record_in(
         self, tx: Transaction, claim: IdempotencyClaim, response: StoredResponse, now: datetime
@@ -114,7 +129,17 @@ class IdempotencyStore:
             },
             condition="attribute_not_exists(pk) OR expires_at <= :now",
             values={":now": instant},
+            return_old_on_failure=True,
         )
+
+
+def _stored(item: Any, claim: IdempotencyClaim, now: datetime) -> StoredResponse | None:
+    """What a record keeps for `claim`: None if absent or expired; 422 if the body differs."""
+    if item is None or int(str(item["expires_at"])) <= int(now.timestamp()):
+        return None
+    if item["fingerprint"] != claim.fingerprint:
+        raise different_body()
+    return StoredResponse.model_validate_json(str(item["response"]))
 
 
 def first_response(
@@ -125,6 +150,17 @@ def first_response(
         return None
     stored = store.replay(claim, now)
     return stored.body if stored else None
+
+
+def replay_refused(
+    store: Idempotency, claim: IdempotencyClaim | None, refusal: Exception, now: datetime
+) -> dict[str, Any]:
+    """The first response when a retry's checks refuse it (its own effects refuse it);
+    otherwise `refusal` is raised."""
+    first = first_response(store, claim, now)
+    if first is None:
+        raise refusal
+    return first
 
 
 def create_once(
@@ -149,7 +185,7 @@ def create_once(
     except TransactionFailed as failed:
         if claim is None or not failed.failed(LABEL):
             raise
-        winner = store.replay(claim, now)
+        winner = store.winner(failed, claim, now)
         if winner is None:
             # The winner's record expired between its write and this read.
             raise ConflictError(

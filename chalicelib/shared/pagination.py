@@ -3,8 +3,10 @@
 The query parameters are validated at the edge (`chalicelib.endpoints.api.PageQuery`).
 
 The cursor is DynamoDB's LastEvaluatedKey, encoded. It is checked against the
-partition being read, so a cursor cannot move a Query to someone else's items
-(and a tampered one is a 422, not a DynamoDB error).
+partition being read, so a cursor cannot move a Query to someone else's items,
+and against the exact key attributes of what is read (the table's key, plus
+the index's), so a forged one such as `{"gsi1pk": "EMITTER#claire"}` alone is a
+422, not DynamoDB's ValidationException (a 500).
 """
 
 from __future__ import annotations
@@ -36,8 +38,11 @@ def encode_cursor(last_evaluated_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, expected: dict[str, str]) -> dict[str, Any] | None:
-    """The ExclusiveStartKey a cursor stands for; `expected` pins its partition attributes."""
+def decode_cursor(
+    cursor: str | None, expected: dict[str, str], others: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The ExclusiveStartKey a cursor stands for: `expected` pins its partition attributes,
+    `others` names the rest of its key attributes; it has those and nothing else."""
     if not cursor:
         return None
     try:
@@ -47,7 +52,8 @@ def decode_cursor(cursor: str | None, expected: dict[str, str]) -> dict[str, Any
         raise InvalidFieldsError.single("cursor", "Curseur invalide.") from error
     valid = (
         isinstance(key, dict)
-        and all(isinstance(value, str) for value in key.values())
+        and set(key) == {*expected, *others}
+        and all(isinstance(value, str) and value for value in key.values())
         and all(key.get(name) == value for name, value in expected.items())
     )
     if not valid:

@@ -239,7 +239,7 @@ class DynamoTicketStore:
             "ScanIndexForward": not newest_first,
             "Limit": limit,
         }
-        start = decode_cursor(cursor, {name: value})
+        start = decode_cursor(cursor, {name: value}, (sort_name, "pk", "sk"))
         if start is not None:
             kwargs["ExclusiveStartKey"] = start
         response = self._table.query(**kwargs)

@@ -1,10 +1,14 @@
 """Submitting a ticket: checked against the catalogue, routed, stored with its attachments.
 
-- Submitting costs at most 4 AWS calls: the idempotency GetItem (only with an
-  `Idempotency-Key`), one BatchGetItem on the directory (profile, membership,
-  object, named recipient), the reference counter's UpdateItem, and one
-  TransactWriteItems (ticket + first history event + idempotency record +
-  attachment claims); with attachments, one more BatchGetItem to check them.
+- Submitting costs 3 AWS calls: one BatchGetItem on the directory (profile,
+  membership, object, named recipient), the reference counter's UpdateItem,
+  and one TransactWriteItems (ticket + first history event + idempotency
+  record + attachment claims); with attachments, one more BatchGetItem to
+  check them. The Idempotency-Key is not looked up first: its record is a
+  conditional put in the transaction, and a retry gets the first response
+  back with the cancellation (chalicelib/shared/idempotency.py). A retry
+  that a check refuses (its attachments are claimed, by the first call) reads
+  the key once before answering.
 - Submitting never calls SQS. The ticket write is the source of truth; the
   tickets table's stream feeds the dispatcher that sends it to its queue, so
   an SQS failure cannot lose an acknowledged ticket (outbox by stream).
@@ -30,12 +34,12 @@ from chalicelib.auth import Identity
 from chalicelib.routing.recipients import check_object_number, recipient_for
 from chalicelib.shared.clock import paris_time
 from chalicelib.shared.dynamo import TransactionFailed
-from chalicelib.shared.errors import InvalidFieldsError
+from chalicelib.shared.errors import GuichetError, InvalidFieldsError
 from chalicelib.shared.idempotency import (
     IdempotencyClaim,
     claim_key,
     create_once,
-    first_response,
+    replay_refused,
 )
 from chalicelib.shared.models import Model
 from chalicelib.tickets.changes import check_attachments, claimed_ids, explain_failure, new_event
@@ -127,9 +131,20 @@ def submit_ticket(
 ) -> SubmittedTicket:
     """Check a submission, route it to its recipient and store it with its attachments."""
     idem = claim_key("submit_ticket", caller.user_id, idempotency_key, request)
-    first = first_response(ctx.idempotency, idem, now)
-    if first is not None:
-        return SubmittedTicket.model_validate(first)
+    try:
+        ticket, response, attachments = _checked_ticket(ctx, caller, request, now)
+    except GuichetError as refusal:
+        # A retry after the first call succeeded, whose checks see that call's effects.
+        return SubmittedTicket.model_validate(replay_refused(ctx.idempotency, idem, refusal, now))
+    return SubmittedTicket.model_validate(
+        create_ticket(ctx, ticket, response, idem, now, attachments)
+    )
+
+
+def _checked_ticket(
+    ctx: TicketContext, caller: Identity, request: NewTicket, now: datetime
+) -> tuple[TicketRecord, SubmittedTicket, AttachmentClaim | None]:
+    """The ticket a submission makes, once checked and routed, and its response."""
     category, subcategory = ctx.catalogue.find(request.category, request.subcategory)
     check_object_number(subcategory, request.object_number)
     facts = ctx.facts.for_submission(
@@ -181,6 +196,4 @@ def submit_ticket(
         recipient=recipient_out(recipient),
         message=CONFIRMATION,
     )
-    return SubmittedTicket.model_validate(
-        create_ticket(ctx, ticket, response, idem, now, attachments)
-    )
+    return ticket, response, attachments

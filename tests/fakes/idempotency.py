@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.shared.dynamo import Transaction
+from chalicelib.shared.dynamo import Transaction, TransactionFailed
 from chalicelib.shared.idempotency import (
     LABEL,
     RETENTION_SECONDS,
@@ -59,6 +59,11 @@ class FakeIdempotency:
         fake_transaction(tx).add(
             LABEL, key_free, lambda: self._records.__setitem__(claim.scoped_key, record)
         )
+
+    def winner(
+        self, failed: TransactionFailed, claim: IdempotencyClaim, now: datetime
+    ) -> StoredResponse | None:
+        return self.replay(claim, now)
 
     def __len__(self) -> int:
         """How many records are kept (expired ones too, as TTL deletes late)."""

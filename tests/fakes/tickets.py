@@ -162,7 +162,7 @@ class FakeTicketStore:
         if limit < 1:
             raise ValueError("Limit must be at least 1")
         partition_name, sort_name = f"{index}pk", f"{index}sk"
-        start = decode_cursor(cursor, {partition_name: partition})
+        start = decode_cursor(cursor, {partition_name: partition}, (sort_name, "pk", "sk"))
 
         def position(item: Item) -> tuple[str, str, str]:
             return (str(item[sort_name]), str(item["pk"]), str(item["sk"]))

@@ -370,7 +370,6 @@ def test_attachments_cost_one_batch_get_on_submit_comment_and_read(
     comment_calls = dict(aws_calls.calls)
 
     assert submit_calls == {
-        "dynamodb.GetItem": 1,  # idempotency replay
         "dynamodb.BatchGetItem": 2,  # directory facts, attachments
         "dynamodb.UpdateItem": 1,  # reference counter
         "dynamodb.TransactWriteItems": 1,

@@ -67,6 +67,9 @@ class IdempotencyContract:
 
         assert failed.value.reasons == {"idempotency": "ConditionalCheckFailed"}
         assert records.idempotency.replay(CLAIM, at(10)) == FIRST
+        assert records.idempotency.winner(failed.value, CLAIM, at(10)) == FIRST
+        with pytest.raises(InvalidFieldsError):
+            records.idempotency.winner(failed.value, OTHER_BODY, at(10))
 
     def test_a_record_expires_after_24_hours_and_its_key_is_free_again(
         self, records: Records
@@ -101,3 +104,12 @@ class TestDynamoIdempotency(IdempotencyContract):
     @pytest.fixture
     def records(self, aws_env: dict[str, str]) -> Records:
         return Records(wiring.idempotency_store(), wiring.transaction)
+
+    def test_the_cancellation_brings_the_stored_record_back(self, records: Records) -> None:
+        records.record(CLAIM, FIRST)
+
+        with pytest.raises(TransactionFailed) as failed:
+            records.record(CLAIM, SECOND, hour=10)
+
+        # ReturnValuesOnConditionCheckFailure: the winner's response without a GetItem.
+        assert failed.value.items["idempotency"]["fingerprint"] == CLAIM.fingerprint

@@ -9,6 +9,8 @@ dispatch, history comes oldest first.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,6 +87,15 @@ class Tickets:
 def delivered(ticket_id: str, event_id: str) -> TicketEvent:
     """The history event of a delivery, as the queue consumer writes it."""
     return event(ticket_id, event_id, at(9, 5), kind="delivered", by=SYSTEM, recipient=SUPPORT)
+
+
+ALICE = "EMITTER#alice"
+
+
+def _forged(**key: str) -> str:
+    """A cursor made by hand, as an attacker would."""
+    text = json.dumps(key, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 def all_pages(read: Callable[[str | None], Page[TicketRecord]]) -> list[list[str]]:
@@ -286,10 +297,29 @@ class TicketStoreContract:
             lambda: tickets.store.list_by_emitter("claire", None, 1, cursor),
             lambda: tickets.store.list_desk(SUPPORT_DESK, None, 1, cursor),
             lambda: tickets.store.list_by_emitter("alice", None, 1, "not-a-cursor"),
+            # The partition alone, or with an attribute of another index: forged.
+            lambda: tickets.store.list_by_emitter("alice", None, 1, _forged(gsi1pk=ALICE)),
+            lambda: tickets.store.list_by_emitter(
+                "alice", None, 1, _forged(gsi1pk=ALICE, gsi1sk="x", pk="x", sk="x", gsi2pk="x")
+            ),
+            lambda: tickets.store.list_by_emitter(
+                "alice", None, 1, _forged(gsi1pk=ALICE, gsi1sk="", pk="x", sk="x")
+            ),
         ):
             with pytest.raises(InvalidFieldsError) as refused:
                 misused()
             assert [e.field for e in refused.value.errors] == ["cursor"]
+
+    def test_a_well_formed_cursor_pages_on(self, tickets: Tickets) -> None:
+        tickets.create(ticket("t1", created_at=at(9)))
+        tickets.create(ticket("t2", created_at=at(10)))
+        first = tickets.store.list_by_emitter("alice", None, 1, None)
+        assert first.next_cursor is not None
+        decoded = json.loads(base64.urlsafe_b64decode(first.next_cursor + "=="))
+
+        again = tickets.store.list_by_emitter("alice", None, 1, _forged(**decoded))
+
+        assert [t.ticket_id for t in again.items] == ["t1"]
 
     # Deliveries and notifications
 
