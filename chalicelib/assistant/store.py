@@ -28,7 +28,7 @@ from chalicelib.assistant.records import (
     TopicRatings,
 )
 from chalicelib.shared.dynamo import DynamoTransaction, TransactionFailed, condition_failed
-from chalicelib.shared.errors import ConflictError
+from chalicelib.shared.errors import ConflictError, PayloadTooLargeError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -38,6 +38,11 @@ CONVERSATION_TTL = timedelta(days=30)
 INSIGHT_TTL = timedelta(days=400)
 CONVERSATION = "conversation"
 COUNTER = "counter"
+# DynamoDB refuses an item over 400 KB (names and values in UTF-8): checked before
+# writing, in bytes (a turn of control characters is 6 bytes a character in JSON).
+MAX_ITEM_BYTES = 400 * 1024
+# A number takes at most 21 bytes.
+NUMBER_BYTES = 21
 # One day's counters: not-understood questions, topic ratings, deflections.
 DayInsights = tuple[list[QuestionCount], list[TopicRatings], list[TopicDeflections]]
 
@@ -70,6 +75,21 @@ def concurrent_write() -> ConflictError:
     """The 409 of a conversation written by another request since it was read."""
     return ConflictError(
         "La conversation a été modifiée en même temps par une autre requête : réessayez."
+    )
+
+
+def conversation_too_long() -> PayloadTooLargeError:
+    """The 413 of a conversation that would no longer fit in one item."""
+    return PayloadTooLargeError(
+        "Cette conversation est trop longue pour être conservée : commencez-en une nouvelle."
+    )
+
+
+def item_bytes(item: dict[str, Any]) -> int:
+    """An upper bound of the size DynamoDB counts for a flat item of strings and numbers."""
+    return sum(
+        len(name.encode()) + (len(value.encode()) if isinstance(value, str) else NUMBER_BYTES)
+        for name, value in item.items()
     )
 
 
@@ -168,6 +188,8 @@ class DynamoConversationStore:
         }
         if conversation.owner is not None:
             item["owner"] = conversation.owner
+        if item_bytes(item) > MAX_ITEM_BYTES:
+            raise conversation_too_long()
         return item
 
     def _put_over(self, item: dict[str, Any], expected: int) -> None:

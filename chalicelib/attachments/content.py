@@ -13,6 +13,7 @@ from chalicelib.attachments.models import (
     HEAD_BYTES,
     MAX_FILENAME_CHARS,
     Attachment,
+    FileKind,
     StoredObject,
 )
 
@@ -36,6 +37,21 @@ def clean_filename(raw: str, fallback_extension: str = "") -> str:
     if not stem:
         return "fichier" + (suffix or fallback_extension)
     return stem + suffix
+
+
+def filename_for(raw: str, kind: FileKind) -> str:
+    """A clean filename whose extension is its content type's: what it is stored and
+    downloaded as. The type is checked against the bytes before the file is ready
+    (`rejection_reason`), so `facture.pdf.cmd` sent as text becomes `facture.pdf.txt`,
+    never a name a desktop would run."""
+    name = clean_filename(raw, kind.extension)
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem and f".{extension.lower()}" in kind.extensions:
+        return name
+    if dot and stem:
+        name = stem
+    name = name[: MAX_FILENAME_CHARS - len(kind.extension)].rstrip(" .") or "fichier"
+    return name + kind.extension
 
 
 def content_disposition(filename: str) -> str:

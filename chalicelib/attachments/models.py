@@ -57,11 +57,17 @@ class FileKind:
     # Byte strings one of which the file must start with; () for text types.
     signatures: tuple[bytes, ...] = ()
     text: bool = False
+    # Other extensions a file of this kind is commonly named with.
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        return (self.extension, *self.aliases)
 
 
 FILE_KINDS: dict[str, FileKind] = {
     "image/png": FileKind(".png", "image PNG", (b"\x89PNG\r\n\x1a\n",)),
-    "image/jpeg": FileKind(".jpg", "image JPEG", (b"\xff\xd8\xff",)),
+    "image/jpeg": FileKind(".jpg", "image JPEG", (b"\xff\xd8\xff",), aliases=(".jpeg",)),
     "image/gif": FileKind(".gif", "image GIF", (b"GIF87a", b"GIF89a")),
     "image/webp": FileKind(".webp", "image WebP"),  # RIFF....WEBP: checked apart
     "application/pdf": FileKind(".pdf", "document PDF", (b"%PDF-",)),

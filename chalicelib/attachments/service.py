@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from chalicelib.attachments.content import clean_filename, rejection_reason
+from chalicelib.attachments.content import filename_for, rejection_reason
 from chalicelib.attachments.models import (
     ANONYMOUS_UPLOADS_PER_HOUR,
     DOWNLOAD_EXPIRY_SECONDS,
@@ -123,7 +123,7 @@ def request_upload(
         attachment_id=attachment_id,
         owner=uploader.owner,
         key=object_key(uploader.owner, attachment_id, content_type),
-        filename=clean_filename(filename, FILE_KINDS[content_type].extension),
+        filename=filename_for(filename, FILE_KINDS[content_type]),
         content_type=content_type,
         declared_size=size,
         created_at=now,

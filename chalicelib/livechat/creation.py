@@ -11,10 +11,19 @@ Decisions:
   (the LiveChat imports nothing of it); the latest lines that fit are kept.
 - With an `Idempotency-Key`, the chat and the first response are written in
   one transaction (`create_once`): a retry gets the first response.
+- A chat without an account is the holder's of a secret. The client brings its
+  own in `X-Session-Token` (32 to 128 characters of base64url, as an upload
+  token) and only its SHA-256 is stored: the response carries no secret, so
+  replaying the creation with the same Idempotency-Key reveals nothing (the
+  secret's hash is part of the request's fingerprint: a replay with another
+  secret is the 422 of a reused key). A client that brings none gets one made
+  for it, in the response to its first call only: the response kept for the
+  key has no `session_token`.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -47,6 +56,7 @@ if TYPE_CHECKING:
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 ANONYMOUS_CREATES_PER_HOUR = 20
+SESSION_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 
 # "The transcript of this assistant conversation, if this caller may read it": from the edge.
 TranscriptSource = Callable[[str, "Identity | None"], "list[TranscriptLine] | None"]
@@ -127,7 +137,9 @@ def create_session(
     _check_request(request, identity)
     require_open(context.calendar, now)
     owner = identity.user_id if identity else f"anonymous:{request.login_identifier}".lower()
-    claim = claim_key("livechat-session", owner, context.idempotency_key, request)
+    secret = _client_secret(caller) if identity is None else None
+    fingerprinted = {**request.model_dump(mode="json"), "secret": secret and hash_token(secret)}
+    claim = claim_key("livechat-session", owner, context.idempotency_key, fingerprinted)
     first = first_response(context.idempotency, claim, now)
     if first is not None:
         return SessionCreated.model_validate(first), True
@@ -143,16 +155,15 @@ def create_session(
             window_seconds=3600,
             now=now,
         )
-    session, token = _new_session(request, identity, context)
+    session, made_token = _new_session(request, identity, secret, context)
     # Counted before the write (it counts strictly earlier chats), so that the
-    # response stored for the Idempotency-Key already has it.
+    # response stored for the Idempotency-Key already has it. It has no secret.
     response = SessionCreated(
         session_id=session.session_id,
         status="waiting",
         position=store.queue_position(session),
         category=session.category,
         created_at=now,
-        session_token=token,
     )
     tx = context.transaction()
     store.create_in(tx, session)
@@ -167,16 +178,31 @@ def create_session(
             "Une autre demande identique est en cours : réessayez.",
             headers={"Retry-After": "1"},
         ) from failed
-    return SessionCreated.model_validate(body), True
+    created = SessionCreated.model_validate(body)
+    if made_token is not None and created.session_id == session.session_id:
+        created.session_token = made_token  # this call's own chat: its first response
+    return created, True
+
+
+def _client_secret(caller: Caller) -> str | None:
+    """The secret an anonymous client brought (X-Session-Token), checked."""
+    secret = caller.session_token
+    if secret is not None and not SESSION_SECRET_PATTERN.match(secret):
+        raise InvalidFieldsError.single(
+            "X-Session-Token", "32 à 128 caractères parmi lettres, chiffres, - et _."
+        )
+    return secret
 
 
 def _new_session(
-    request: NewSession, identity: Identity | None, context: CreationContext
+    request: NewSession, identity: Identity | None, secret: str | None, context: CreationContext
 ) -> tuple[ChatSession, str | None]:
+    """The chat, and the secret made for an anonymous client that brought none."""
     transcript: list[TranscriptLine] = []
     if request.conversation_id:
         transcript = _capped(context.transcripts(request.conversation_id, identity) or [])
-    token = None if identity is not None else secrets.token_urlsafe(32)
+    made = None if identity is not None or secret else secrets.token_urlsafe(32)
+    token = secret or made
     session = ChatSession(
         session_id=str(uuid.uuid4()),
         status="waiting",
@@ -189,7 +215,7 @@ def _new_session(
         conversation_id=request.conversation_id if transcript else None,
         transcript=transcript,
     )
-    return session, token
+    return session, made
 
 
 def _capped(lines: list[TranscriptLine]) -> list[TranscriptLine]:

@@ -237,6 +237,32 @@ def test_an_uploaded_png_announced_by_s3_becomes_ready_and_tagged(client: Any, a
     assert tags == [{"Key": "status", "Value": "ready"}]
 
 
+def test_a_text_file_named_like_a_program_is_stored_and_downloaded_as_text(
+    client: Any, auth: Auth
+) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    text = b"Bonjour, voici ma facture.\n"
+    status, body = _post_upload(
+        client, auth("alice"), filename="facture.pdf.cmd", content_type="text/plain", size=len(text)
+    )
+    assert status == 201 and body["filename"] == "facture.pdf.txt"
+    _s3_put(wiring.upload_store(), body["upload"]["fields"]["key"], text, "text/plain")
+    _deliver_s3_events(client)
+    attachment = wiring.attachment_repository().get(body["attachment_id"])
+    assert attachment is not None and attachment.status == "ready"
+
+    on_ticket = attachment.model_copy(update={"ticket_id": "t"})
+    (link,) = attachments.attachment_links(
+        wiring.attachment_repository(), wiring.upload_store(), "t", datetime.now(UTC), [on_ticket]
+    )
+
+    assert link.filename == "facture.pdf.txt"
+    disposition = parse_qs(urlparse(link.download_url).query)["response-content-disposition"][0]
+    assert disposition.startswith('attachment; filename="facture.pdf.txt"')
+    assert ".cmd" not in disposition
+
+
 @pytest.mark.parametrize(
     ("declared_type", "declared_size", "data", "sent_type", "fragment"),
     [

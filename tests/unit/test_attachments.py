@@ -226,3 +226,34 @@ def test_content_disposition_has_an_ascii_fallback_and_the_utf8_name() -> None:
 
     assert value.startswith('attachment; filename="Releve ete.pdf"; ')
     assert unquote(value.split("filename*=UTF-8''")[1]) == 'Relevé "été".pdf'
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type", "expected"),
+    [
+        ("facture.pdf.cmd", "text/plain", "facture.pdf.txt"),
+        ("rapport\u202etxt.exe", "text/plain", "rapporttxt.txt"),
+        ("photo.JPEG", "image/jpeg", "photo.JPEG"),
+        ("photo.jpg", "image/jpeg", "photo.jpg"),
+        ("photo", "image/png", "photo.png"),
+        ("scan.PDF", "application/pdf", "scan.PDF"),
+        ("script.exe", "application/pdf", "script.pdf"),
+        ("...", "text/csv", "fichier.csv"),
+    ],
+)
+def test_a_stored_name_ends_with_the_extension_of_its_checked_type(
+    raw: str, content_type: str, expected: str
+) -> None:
+    from chalicelib.attachments.content import filename_for
+    from chalicelib.attachments.models import FILE_KINDS
+
+    assert filename_for(raw, FILE_KINDS[content_type]) == expected
+
+
+def test_a_long_name_keeps_the_extension_of_its_type() -> None:
+    from chalicelib.attachments.content import filename_for
+    from chalicelib.attachments.models import FILE_KINDS
+
+    name = filename_for("a" * 300 + ".cmd", FILE_KINDS["text/plain"])
+
+    assert len(name) <= MAX_FILENAME_CHARS and name.endswith("a.txt")

@@ -99,6 +99,12 @@ export function idempotencyKey() {
   return crypto.randomUUID();
 }
 
+/** A secret the client keeps (32 random bytes, base64url): the server stores only its hash. */
+export function clientSecret() {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
 /**
  * POST a file to the bucket with a presigned POST (`upload.url`, `upload.fields`).
  * XMLHttpRequest, not fetch: only it reports upload progress (0..1 to `onProgress`).

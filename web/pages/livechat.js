@@ -2,7 +2,7 @@
 // New messages come by polling on the local stack, and over the WebSocket in
 // deployed stages (config `websocket_url`; README "LiveChat: push and polling").
 
-import { ApiError, api, idempotencyKey, loadConfig } from '../lib/api.js';
+import { ApiError, api, clientSecret, idempotencyKey, loadConfig } from '../lib/api.js';
 import { h } from '../lib/dom.js';
 import { dateTimeText, openingText } from '../lib/format.js';
 import { alertBox, clearErrors, localErrors, selectField, showErrors, textField } from '../lib/forms.js';
@@ -59,6 +59,8 @@ function closedNotice(nextOpening, hours) {
 
 function startForm(area, categories, session, availability) {
   const key = idempotencyKey();
+  // Without an account the chat is the holder's of this secret (sent, never sent back).
+  const secret = session ? null : clientSecret();
   const form = h('form', { novalidate: true },
     availability.closes_at ? h('p', {}, `Le LiveChat est ouvert jusqu’à ${openingText(availability.closes_at).split(' à ')[1]}.`) : null,
     selectField({ label: 'Catégorie', hint: 'Le sujet de votre question, pour être orienté vers le bon conseiller.', name: 'category', options: categories.map((c) => ({ value: c.code, label: c.label })), placeholder: 'Sélectionner une catégorie', required: true }),
@@ -80,11 +82,13 @@ function startForm(area, categories, session, availability) {
     if (conversation) body.conversation_id = conversation;
     if (!session) body.login_identifier = form.elements.login_identifier.value.trim();
     try {
-      const created = await api.post('/livechat/sessions', body, { headers: { 'Idempotency-Key': key } });
+      const headers = { 'Idempotency-Key': key };
+      if (secret) headers['X-Session-Token'] = secret;
+      const created = await api.post('/livechat/sessions', body, { headers });
       const state = {
         owner: session?.user_id || null,
         sessionId: created.session_id,
-        sessionToken: created.session_token || recall(STORE_KEY)?.sessionToken || null,
+        sessionToken: secret || created.session_token || recall(STORE_KEY)?.sessionToken || null,
         position: created.position,
         status: created.status,
         after: 0,
