@@ -28,14 +28,17 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from chalicelib.auth import Identity, authenticate
 from chalicelib.shared import jsontext
 from chalicelib.shared.config import portal_origin
+from chalicelib.shared.dynamo import TransactionFailed, error_code
 from chalicelib.shared.errors import (
     PROBLEM_JSON,
     BadRequestError,
+    ConflictError,
     FieldError,
     GuichetError,
     InternalError,
     InvalidFieldsError,
     PayloadTooLargeError,
+    ServiceUnavailableError,
     UnauthorizedError,
     UnsupportedMediaTypeError,
     problem_body,
@@ -361,6 +364,12 @@ def error_response(error: Exception, request: Request | None) -> Response:
     """
     if isinstance(error, GuichetError):
         return problem_response(error)
+    transient = transient_problem(error)
+    if transient is not None:
+        get_logger().warning(
+            "transient failure", extra={"error": type(error).__name__, "code": error_code(error)}
+        )
+        return problem_response(transient)
     context = (request.context if request is not None else None) or {}
     correlation_id = str(context.get("requestId") or uuid.uuid4())
     get_logger().exception(
@@ -372,6 +381,38 @@ def error_response(error: Exception, request: Request | None) -> Response:
         },
     )
     return problem_response(InternalError(correlation_id))
+
+
+# botocore's exceptions, by name: importing botocore here would cost every cold start.
+UNREACHABLE = frozenset(
+    {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"}
+)
+BUSY_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+
+def transient_problem(error: Exception) -> GuichetError | None:
+    """The 409 or 503 (with Retry-After) of a failure that the same request may not meet
+    again: a race lost on real DynamoDB, a service busy or unreachable. None otherwise."""
+    if isinstance(error, TransactionFailed) and error.conflict:
+        return ConflictError(
+            "Une autre requête modifiait la même donnée : réessayez.", headers={"Retry-After": "1"}
+        )
+    code = error_code(error)
+    if code in ("TransactionConflictException", "TransactionInProgressException"):
+        return ConflictError(
+            "Une autre requête modifiait la même donnée : réessayez.", headers={"Retry-After": "1"}
+        )
+    if code in BUSY_CODES or UNREACHABLE.intersection(c.__name__ for c in type(error).__mro__):
+        return ServiceUnavailableError(2)
+    return None
 
 
 def problem_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
