@@ -44,6 +44,8 @@ from constructs import Construct
 
 from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS
 from chalicelib.shared.config import Settings, resource_name
+from chalicelib.shared.errors import PROBLEM_JSON
+from infra.gateway_responses import GATEWAY_RESPONSES
 from infra.permissions import (
     PERMISSIONS,
     Access,
@@ -648,6 +650,29 @@ class GuichetStack(Stack):
         )
         if self.parameters.manage_api_gateway_account:
             api.node.add_dependency(self._api_gateway_account())
+        self._gateway_responses(api)
+
+    def _gateway_responses(self, api: Any) -> None:
+        """What API Gateway answers by itself (an unknown path, throttling, a body too big)
+        as the app does: application/problem+json, readable by the portal (CORS)."""
+        origin = self.parameters.portal_origin.replace("'", "")
+        for response in GATEWAY_RESPONSES:
+            parameters = {
+                "gatewayresponse.header.Content-Type": f"'{PROBLEM_JSON}'",
+                "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'",
+                "gatewayresponse.header.Vary": "'Origin'",
+            }
+            if response.retry_after:
+                parameters["gatewayresponse.header.Retry-After"] = f"'{response.retry_after}'"
+            apigateway.CfnGatewayResponse(
+                self,
+                f"GatewayResponse{response.response_type.title().replace('_', '')}",
+                rest_api_id=api.ref,
+                response_type=response.response_type,
+                status_code=str(response.status),
+                response_parameters=parameters,
+                response_templates={"application/json": response.template()},
+            )
 
     def _api_gateway_account(self) -> apigateway.CfnAccount:
         # AWS's managed policy for exactly this role; API Gateway names the

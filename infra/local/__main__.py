@@ -1,8 +1,9 @@
 """`make run`: the whole service on this machine, no AWS account needed.
 
-Starts a moto server on 127.0.0.1:$MOTO_PORT, creates the resources of
-infra/resources.py, writes the demo data, starts `chalice local --stage local`
-on 127.0.0.1:$PORT with boto3 pointed at moto, serves the portal on
+Starts a moto server on 127.0.0.1:$MOTO_PORT (made exact under concurrency:
+infra/local/exact_moto.py), creates the resources of infra/resources.py, writes
+the demo data, starts `chalice local --stage local` on 127.0.0.1:$PORT with boto3
+pointed at moto (infra/local/api_server.py: a listen backlog of 128), serves the portal on
 127.0.0.1:$WEB_PORT (infra/local/web.py), and runs the event pump in this
 process until Ctrl-C (or SIGTERM), which stops everything it started.
 `GUICHET_NOW` (an ISO 8601 instant) fixes the service's clock.
@@ -127,6 +128,7 @@ def main() -> int:
 
     moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     moto_server.start()
+    faults = _start_fault_proxy(moto_port)
     chalice: subprocess.Popen[bytes] | None = None
     portal: Any = None
     stop = threading.Event()
@@ -140,7 +142,9 @@ def main() -> int:
         _provision()
         chalice = subprocess.Popen(
             [
-                str(Path(sys.executable).with_name("chalice")),
+                sys.executable,
+                "-m",
+                "infra.local.api_server",
                 "local",
                 "--stage",
                 STAGE,
@@ -169,8 +173,24 @@ def main() -> int:
         if portal is not None:
             portal.stop()
         _stop_chalice(chalice)
+        if faults is not None:
+            faults.stop()
         moto_server.stop()
     return 0
+
+
+def _start_fault_proxy(moto_port: int) -> Any:
+    """With FAULTS_PORT set (the fault suite), AWS calls go through a proxy that can fail
+    a service on demand (infra/local/faults.py)."""
+    port = os.environ.get("FAULTS_PORT")
+    if not port:
+        return None
+    from infra.local.faults import FaultProxy
+
+    proxy = FaultProxy(f"http://127.0.0.1:{moto_port}", int(port))
+    proxy.start()
+    os.environ["AWS_ENDPOINT_URL"] = proxy.url
+    return proxy
 
 
 def _start_portal(web_port: int, api_url: str, upload_origin: str) -> Any:
@@ -186,7 +206,10 @@ def _make_pump() -> Any:
     from chalicelib.shared import aws
     from infra.local.pump import Pump
 
-    return Pump(app, aws.session())
+    # GUICHET_PUMP_TIME_SCALE (the fault suite) divides the pump's delays and ages.
+    return Pump(
+        app, aws.session(), time_scale=float(os.environ.get("GUICHET_PUMP_TIME_SCALE", "1"))
+    )
 
 
 def _stop_chalice(process: subprocess.Popen[bytes] | None) -> None:

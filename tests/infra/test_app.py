@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -207,3 +208,36 @@ def test_only_api_gateways_logging_role_uses_a_managed_policy(
         "ApiGatewayLogsRole"
     ]
     assert "AmazonAPIGatewayPushToCloudWatchLogs" in str(managed)
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_unknown_paths_and_gateway_errors_answer_problem_json(
+    template_json: Callable[[str], dict[str, Any]], stage: str
+) -> None:
+    from infra.stages import STAGES
+
+    template = template_json(stage)
+    responses = {
+        resource["Properties"]["ResponseType"]: resource["Properties"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::ApiGateway::GatewayResponse"
+    }
+    assert {"MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED"} <= set(
+        responses
+    )
+    for response_type, properties in responses.items():
+        assert properties["RestApiId"] == {"Ref": "RestAPI"}, response_type
+        headers = properties["ResponseParameters"]
+        assert headers["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+        origin = headers["gatewayresponse.header.Access-Control-Allow-Origin"]
+        assert origin == f"'{STAGES[stage].portal_origin}'"
+        problem = json.loads(properties["ResponseTemplates"]["application/json"])
+        assert problem["status"] == int(properties["StatusCode"]), response_type
+        assert {"type", "title", "detail", "errors"} <= set(problem)
+    # An unknown path is API Gateway's "Missing Authentication Token": a 404 problem.
+    unknown = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert unknown["StatusCode"] == "404"
+    assert json.loads(unknown["ResponseTemplates"]["application/json"])["type"].endswith(
+        "/not-found"
+    )
+    assert responses["THROTTLED"]["ResponseParameters"]["gatewayresponse.header.Retry-After"]
