@@ -167,8 +167,9 @@ def main() -> int:
         # Also stop when whoever started us is gone (`make` killed without its
         # process group, a closed terminal): never leave a server behind.
         while not stop.is_set() and os.getppid() == parent:
-            pump.tick()
-            stop.wait(PUMP_INTERVAL_SECONDS)
+            # Busy: go on at once; idle: poll again in a moment.
+            if not pump.tick():
+                stop.wait(PUMP_INTERVAL_SECONDS)
     finally:
         if portal is not None:
             portal.stop()

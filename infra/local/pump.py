@@ -166,28 +166,33 @@ class Pump:
 
     def tick(self) -> int:
         """Deliver what is waiting, once; returns the number of handler invocations."""
-        invocations = 0
-        for sqs_source in self.sqs:
-            invocations += self._deliver_sqs(sqs_source)
-        for s3_source in self.s3:
-            invocations += self._deliver_s3(s3_source)
-        for stream in self.streams:
-            invocations += stream.deliver()
-        for schedule in self.schedules:
-            invocations += self._run_schedule(schedule)
-        return invocations
+        return self._deliver_all() + sum(
+            self._guarded(self._run_schedule, schedule) for schedule in self.schedules
+        )
 
     def drain(self, max_rounds: int = 20) -> int:
         """Deliver queued messages and stream records until none are left (schedules aside)."""
         total = 0
         for _ in range(max_rounds):
-            delivered = sum(self._deliver_sqs(source) for source in self.sqs)
-            delivered += sum(self._deliver_s3(source) for source in self.s3)
-            delivered += sum(stream.deliver() for stream in self.streams)
+            delivered = self._deliver_all()
             total += delivered
             if not delivered:
                 break
         return total
+
+    def _deliver_all(self) -> int:
+        delivered = sum(self._guarded(self._deliver_sqs, source) for source in self.sqs)
+        delivered += sum(self._guarded(self._deliver_s3, source) for source in self.s3)
+        return delivered + sum(stream.deliver() for stream in self.streams)
+
+    def _guarded(self, deliver: Callable[[Any], int], source: Any) -> int:
+        """One source's delivery; when AWS itself fails (SQS down), the next tick tries again
+        (what was received and not deleted comes back: nothing is lost)."""
+        try:
+            return deliver(source)
+        except Exception:  # noqa: BLE001 - the pump outlives any outage
+            self._log.exception("event delivery failed", extra={"function": source.function})
+            return 0
 
     def _deliver_sqs(self, source: SqsSource) -> int:
         sqs = self._session.client("sqs")

@@ -108,9 +108,11 @@ def test_6_parallel_accepts_of_one_chat_have_exactly_one_winner(local_stack: Loc
         local_stack.token("sophie")
 
         accept = f"/agent/livechat/sessions/{session_id}/accept"
-        answers = at_once(
-            6, lambda _, path=accept: local_stack.request("POST", path, user="sophie")
-        )
+
+        def take(_: int, path: str = accept) -> tuple[int, Any]:
+            return local_stack.request("POST", path, user="sophie")
+
+        answers = at_once(6, take)
 
         statuses = sorted(status for status, _ in answers)
         assert statuses == [200, 409, 409, 409, 409, 409], answers
