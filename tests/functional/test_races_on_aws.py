@@ -47,14 +47,11 @@ def inject(aws_env: dict[str, str]) -> Iterator[Injector]:
 
 
 def cancelled(*codes: str) -> ClientError:
-    reasons = [{"Code": code, "Message": code} for code in codes]
-    return ClientError(
-        {
-            "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
-            "CancellationReasons": reasons,
-        },
-        "TransactWriteItems",
-    )
+    response: Any = {
+        "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+        "CancellationReasons": [{"Code": code, "Message": code} for code in codes],
+    }
+    return ClientError(response, "TransactWriteItems")
 
 
 def _problem(response: Any, status: int) -> dict[str, Any]:
