@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STAGE = "local"
 REGION = "eu-west-3"
 PUMP_INTERVAL_SECONDS = 0.5
+BUSY_PUMP_INTERVAL_SECONDS = 0.05
 
 
 def _base_environment(port: int, moto_port: int, web_port: int) -> dict[str, str]:
@@ -123,6 +124,7 @@ def main() -> int:
 
     # moto's DynamoDB is not exact under concurrent requests (TRAPS.md): serialise it.
     exact_moto.install()
+    _tune_moto_server()
     # moto's server logs every request through werkzeug; the banner matters more.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -167,9 +169,8 @@ def main() -> int:
         # Also stop when whoever started us is gone (`make` killed without its
         # process group, a closed terminal): never leave a server behind.
         while not stop.is_set() and os.getppid() == parent:
-            # Busy: go on at once; idle: poll again in a moment.
-            if not pump.tick():
-                stop.wait(PUMP_INTERVAL_SECONDS)
+            # Busy: go on soon (not at once: its polls share moto with the API); idle: later.
+            stop.wait(BUSY_PUMP_INTERVAL_SECONDS if pump.tick() else PUMP_INTERVAL_SECONDS)
     finally:
         if portal is not None:
             portal.stop()
@@ -178,6 +179,23 @@ def main() -> int:
             faults.stop()
         moto_server.stop()
     return 0
+
+
+def _tune_moto_server() -> None:
+    """What moto's server spends on every request without need (bench/load.py):
+
+    - it writes a response's headers and body separately with Nagle's algorithm on,
+      so the body can wait for the client's delayed ACK: TCP_NODELAY;
+    - it finds the backend of each request by listing moto's package directory
+      (os.listdir and an isdir per service, under its dispatcher's global lock):
+      the list, which cannot change while it runs, is made once.
+    """
+    from moto import backends
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.disable_nagle_algorithm = True
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
 
 
 def _start_fault_proxy(moto_port: int) -> Any:

@@ -81,6 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
     """One connection to the proxy; `proxy` is set on the subclass each proxy makes."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # see infra/local/api_server.py
     proxy: FaultProxy
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
