@@ -169,7 +169,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 def lost(stack: LocalStack, token: str, acknowledged: Acknowledged) -> dict[str, int]:
     """What was acknowledged and cannot be found (tickets also must be routed)."""
     reader = Client(stack, token, Results(), 0)
-    comments = defaultdict(set)
+    comments: defaultdict[str, set[str]] = defaultdict(set)
     for ticket_id, text in acknowledged.comments:
         comments[ticket_id].add(text)
     missing = {"tickets": 0, "unrouted": 0, "comments": 0, "messages": 0}
@@ -181,14 +181,14 @@ def lost(stack: LocalStack, token: str, acknowledged: Acknowledged) -> dict[str,
                 missing["tickets"] += 1
                 break
             if any(e["event"] == "delivered" for e in ticket["history"]):
-                texts = {entry.get("text") for entry in ticket["history"]}
-                missing["comments"] += len(comments[ticket_id] - texts)
+                written = {entry.get("text") for entry in ticket["history"]}
+                missing["comments"] += len(comments[ticket_id] - written)
                 break
             if time.monotonic() > deadline:
                 missing["unrouted"] += 1
                 break
             time.sleep(0.2)
-    asked = defaultdict(list)
+    asked: defaultdict[str, list[str]] = defaultdict(list)
     for conversation_id, text in acknowledged.messages:
         asked[conversation_id].append(text)
     for conversation_id, texts in asked.items():
