@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.shared.logs import get_logger
 from infra.local.streams import StreamReader
-from infra.resources import BUCKETS, QUEUES, STREAM_FAILURES, Bucket, StreamFailures
+from infra.resources import BUCKETS, QUEUES, STREAM_FAILURES, TABLES, Bucket, StreamFailures
 
 if TYPE_CHECKING:
     from boto3.session import Session
@@ -148,8 +148,11 @@ class Pump:
             raise ValueError(f"no table name in stream ARN {source.stream_arn}")
         table = match.group(1)
         failures = self._stream_failures
-        stage_prefix = table.removesuffix(table.split("-")[-1])
-        queue_name = stage_prefix + failures.on_failure.logical_name
+        definition = next((t for t in TABLES if table.endswith("-" + t.logical_name)), None)
+        if definition is None:
+            raise ValueError(f"table {table} is not in infra/resources.py")
+        # The failure queue of the table's stage: guichet-{stage}-stream-failures.
+        queue_name = table.removesuffix(definition.logical_name) + failures.on_failure.logical_name
         failure_queue_url = self._session.client("sqs").get_queue_url(QueueName=queue_name)
         return StreamReader(
             function=source.name,
