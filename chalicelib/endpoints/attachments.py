@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
 from pydantic import Field, field_validator
 
 from chalicelib.attachments import service as attachments
@@ -19,10 +18,8 @@ from chalicelib.endpoints import wiring
 from chalicelib.endpoints.api import Api, Call, RequestModel
 from chalicelib.endpoints.batches import BatchResponse, each_message
 from chalicelib.shared import clock
-from chalicelib.shared.config import current_stage, resource_name
 
-blueprint = Blueprint(__name__)
-api = Api(blueprint, "tickets")
+api = Api("tickets")
 
 
 class UploadRequest(RequestModel):
@@ -81,11 +78,7 @@ def attachment_status(call: Call, attachment_id: str) -> AttachmentStatus:
     )
 
 
-@blueprint.on_sqs_message(queue=resource_name(current_stage(), "upload-events"), batch_size=1)
 def check_upload(event: Any) -> BatchResponse:
-    # S3 announces uploads to a queue (infra/resources.py), not straight to this
-    # function: Chalice cannot package `on_s3_event` beside the bucket's own
-    # notifications, and the queue gives retries and a dead-letter queue.
     def check(record: Any) -> None:
         for uploaded in uploaded_objects(record.body):
             attachments.check_upload(

@@ -1,6 +1,6 @@
 """Routing's event handlers: the tickets table's stream to the recipient queues, and the
 consumers of those queues. Each returns a partial batch response
-(chalicelib/endpoints/batches.py).
+(chalicelib/endpoints/batches.py); app.py declares them.
 
 `dispatch_tickets` reads the tickets table's stream and sends tickets to their
 queue (chalicelib/routing/dispatch.py); `deliver_support_tickets` and
@@ -9,26 +9,16 @@ queue (chalicelib/routing/dispatch.py); `deliver_support_tickets` and
 
 from __future__ import annotations
 
-from chalice import Blueprint
 from chalice.app import DynamoDBEvent, DynamoDBRecord, SQSEvent
 
 from chalicelib.endpoints import wiring
 from chalicelib.endpoints.batches import BatchResponse, each_message, in_order
 from chalicelib.routing import consumers, dispatch
 from chalicelib.shared import clock
-from chalicelib.shared.config import current_stage, get_settings, resource_name
+from chalicelib.shared.config import get_settings
 from chalicelib.tickets.records import RecipientType
 
-blueprint = Blueprint(__name__)
-# Each message is handled on its own and only failed ones come back (partial batch
-# responses), so a batch no longer drags a failing message's neighbours with it.
-CONSUMER_BATCH_SIZE = 10
 
-
-# TRIM_HORIZON: tickets written before the mapping existed are dispatched too.
-@blueprint.on_dynamodb_record(
-    stream_arn=dispatch.tickets_stream_arn(), batch_size=25, starting_position="TRIM_HORIZON"
-)
 def dispatch_tickets(event: DynamoDBEvent) -> BatchResponse:
     queues, mailer, settings = wiring.ticket_queues(), wiring.mailer(), get_settings()
 
@@ -48,15 +38,9 @@ def _deliver(event: SQSEvent, queue: RecipientType) -> BatchResponse:
     )
 
 
-@blueprint.on_sqs_message(
-    queue=resource_name(current_stage(), "support-tickets"), batch_size=CONSUMER_BATCH_SIZE
-)
 def deliver_support_tickets(event: SQSEvent) -> BatchResponse:
     return _deliver(event, "support")
 
 
-@blueprint.on_sqs_message(
-    queue=resource_name(current_stage(), "business-tickets"), batch_size=CONSUMER_BATCH_SIZE
-)
 def deliver_business_tickets(event: SQSEvent) -> BatchResponse:
     return _deliver(event, "business")
