@@ -47,6 +47,9 @@ QUESTIONS = (
     "Comment ajouter un utilisateur à ma structure ?",
 )
 ROUTING_TIMEOUT_SECONDS = 120.0
+# A conversation takes 60 questions (chalicelib/assistant/dialogue.py): a client
+# starts a new one before that, as a person would get a new one from the widget.
+QUESTIONS_PER_CONVERSATION = 50
 
 
 @dataclass
@@ -75,6 +78,7 @@ class Client:
         self._random = random.Random(seed)
         self._tickets: list[str] = []
         self._conversation: str | None = None
+        self._asked = 0
 
     def call(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -110,12 +114,15 @@ class Client:
         self._timed("availability", 200, "GET", "/livechat/availability")
 
     def assistant_message(self) -> None:
+        if self._asked % QUESTIONS_PER_CONVERSATION == 0:
+            self._conversation = None
         if self._conversation is None:
             started = self._timed("assistant_start", 201, "POST", "/assistant/conversations", {})
             if started is None:
                 return
             self._conversation = started["conversation_id"]
         text = self._random.choice(QUESTIONS)
+        self._asked += 1
         path = f"/assistant/conversations/{self._conversation}/messages"
         if self._timed("assistant_message", 200, "POST", path, {"text": text}) is not None:
             with self._results.lock:
