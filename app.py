@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING
 
 from chalice import Chalice
 
-from chalicelib.endpoints import assistant, attachments, identity, livechat, routing, tickets
+from chalicelib.endpoints import (
+    assistant,
+    attachments,
+    followup,
+    identity,
+    livechat,
+    notifications,
+    routing,
+    tickets,
+)
 from chalicelib.endpoints.api import problem_middleware
 
 if TYPE_CHECKING:
@@ -21,6 +30,8 @@ app.register_blueprint(assistant.blueprint)
 app.register_blueprint(attachments.blueprint)
 app.register_blueprint(tickets.blueprint)
 app.register_blueprint(routing.blueprint)
+app.register_blueprint(followup.blueprint)
+app.register_blueprint(notifications.blueprint)
 
 # LiveChat push. WebSocket handlers must be declared on the app: on a Blueprint
 # Chalice does not wrap them (no websocket_api), so they would get raw events.

@@ -2,9 +2,11 @@
 consumers of those queues.
 
 `dispatch_tickets` reads the tickets table's stream and sends tickets to their
-queue (chalicelib/routing/dispatch.py); `deliver_support_tickets` and
-`deliver_business_tickets` consume those queues, one message at a time
-(chalicelib/routing/consumers.py).
+queue, and events that concern someone to the notifications queue
+(chalicelib/routing/dispatch.py); `deliver_support_tickets` and
+`deliver_business_tickets` consume the recipients' queues, one message at a time
+(chalicelib/routing/consumers.py). The notifications consumer is in
+chalicelib/endpoints/notifications.py.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from chalice.app import DynamoDBEvent, SQSEvent
 from chalicelib.endpoints import wiring
 from chalicelib.routing import consumers, dispatch
 from chalicelib.shared import clock
-from chalicelib.shared.config import current_stage, get_settings, resource_name
+from chalicelib.shared.config import current_stage, resource_name
 from chalicelib.tickets.records import RecipientType
 
 blueprint = Blueprint(__name__)
@@ -32,7 +34,7 @@ def dispatch_tickets(event: DynamoDBEvent) -> None:
         )
         for record in event
     ]
-    dispatch.dispatch_changes(records, wiring.ticket_queues(), wiring.mailer(), get_settings())
+    dispatch.dispatch_changes(records, wiring.ticket_queues())
 
 
 def _deliver(event: SQSEvent, queue: RecipientType) -> None:

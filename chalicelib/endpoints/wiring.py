@@ -31,14 +31,18 @@ from chalicelib.livechat.store import DynamoLiveChatStore, LiveChatStore
 from chalicelib.routing.catalogue import get_catalogue
 from chalicelib.routing.consumers import Delivery
 from chalicelib.routing.dispatch import SqsTicketQueues
-from chalicelib.routing.mail import SesMailer
+from chalicelib.routing.ledger import DynamoNoticeLedger
+from chalicelib.routing.mail import Mailer, SesMailer
+from chalicelib.routing.mailbox import DynamoMailbox, KeepingMailer
+from chalicelib.routing.notify import Links, Notifying
 from chalicelib.routing.recipients import DirectoryFacts
-from chalicelib.shared import aws
+from chalicelib.shared import aws, clock
 from chalicelib.shared.config import get_settings
 from chalicelib.shared.dynamo import DynamoTransaction
 from chalicelib.shared.errors import NotFoundError
 from chalicelib.shared.idempotency import IdempotencyStore
 from chalicelib.shared.ratelimit import DynamoRateLimiter
+from chalicelib.shared.secrets import SecretsManagerKey
 from chalicelib.tickets.context import TicketContext
 from chalicelib.tickets.followup import latest_tickets
 from chalicelib.tickets.records import TicketDigest
@@ -93,8 +97,23 @@ def ticket_context() -> TicketContext:
     )
 
 
-def mailer() -> SesMailer:
-    return SesMailer(aws.client("ses"), get_settings().mail_sender)
+def mailbox() -> DynamoMailbox:
+    """The local stage's mailbox (`GET /local/mailbox`), in the mail table."""
+    return DynamoMailbox(aws.table(get_settings().mail_table))
+
+
+def mailer() -> Mailer:
+    """SES; in the local stage, SES (moto) and the mailbox every e-mail is kept in."""
+    settings = get_settings()
+    ses = SesMailer(aws.client("ses"), settings.mail_sender)
+    if settings.stage != "local":
+        return ses
+    return KeepingMailer(ses, mailbox(), clock.now)
+
+
+def follow_key() -> SecretsManagerKey:
+    """The follow-up links' key (its value read once per process)."""
+    return SecretsManagerKey(get_settings().follow_link_secret)
 
 
 def ticket_queues() -> SqsTicketQueues:
@@ -102,12 +121,25 @@ def ticket_queues() -> SqsTicketQueues:
     return SqsTicketQueues(
         aws.client("sqs"),
         {"support": settings.support_queue_url, "business": settings.business_queue_url},
+        settings.notifications_queue_url,
     )
 
 
 def delivery() -> Delivery:
     return Delivery(
         store=ticket_store(), organisations=directory(), mailer=mailer(), settings=get_settings()
+    )
+
+
+def notifying() -> Notifying:
+    settings = get_settings()
+    return Notifying(
+        store=ticket_store(),
+        people=directory(),
+        mailer=mailer(),
+        ledger=DynamoNoticeLedger(aws.table(settings.mail_table)),
+        links=Links(settings, follow_key()),
+        settings=settings,
     )
 
 

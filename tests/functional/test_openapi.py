@@ -55,6 +55,13 @@ def test_anonymous_routes_are_exactly_those_the_contract_allows(client: Any) -> 
         ("/tickets/attachments/{attachment_id}", "get"),
         ("/help/problems", "get"),
         ("/help/requests", "post"),
+        # Following a help request: the follow-up link's token, not an account.
+        ("/help/requests/{reference}", "get"),
+        ("/help/requests/{reference}/comments", "post"),
+        ("/help/requests/{reference}/reopen", "post"),
+        ("/help/requests/{reference}/close", "post"),
+        ("/help/requests/{reference}/satisfaction", "put"),
+        ("/local/mailbox", "get"),
         ("/assistant/suggestions", "get"),
         ("/assistant/suggestions/deflections", "post"),
     }
