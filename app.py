@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from chalice import Response
     from chalice.app import WebsocketEvent
 
-app = Chalice(app_name="guichet")
+# Logging is ours (chalicelib/shared/logs.py, JSON lines on the "guichet" logger):
+# Chalice's own set-up would take that very logger, add a plain-text stdout handler
+# and raise its level to ERROR, silencing every INFO line logged after `import app`.
+app = Chalice(app_name="guichet", configure_logs=False)
 app.register_middleware(problem_middleware, "http")
 app.register_blueprint(identity.blueprint)
 app.register_blueprint(livechat.blueprint)

@@ -83,6 +83,8 @@ class RouteSpec:
     idempotent: bool = False
     # Statuses besides the success one that the route documents.
     errors: tuple[int, ...] = ()
+    # Request headers the route reads (documented, optional), e.g. "X-Follow-Token".
+    headers: tuple[str, ...] = ()
 
     @property
     def path_parameters(self) -> list[str]:
@@ -144,6 +146,7 @@ class Api:
         roles: tuple[str, ...] = (),
         idempotent: bool = False,
         errors: tuple[int, ...] = (),
+        headers: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
             spec = RouteSpec(
@@ -160,6 +163,7 @@ class Api:
                 roles=roles,
                 idempotent=idempotent,
                 errors=errors,
+                headers=headers,
             )
             ROUTES.append(spec)
 

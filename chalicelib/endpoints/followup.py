@@ -22,6 +22,7 @@ from chalicelib.tickets.views import FollowedRequest, SatisfactionOut, TicketCha
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, "help")
+TOKEN = ("X-Follow-Token",)
 
 
 class RatingRequest(RequestModel, satisfaction.NewRating):
@@ -43,6 +44,7 @@ def _access(call: Call, reference: str) -> anonymous.FollowAccess:
     response=FollowedRequest,
     anonymous=True,
     errors=(404, 429),
+    headers=TOKEN,
 )
 def followed_request(call: Call, reference: str) -> FollowedRequest:
     return anonymous.get_request(
@@ -66,6 +68,7 @@ def followed_request(call: Call, reference: str) -> FollowedRequest:
     status=201,
     anonymous=True,
     errors=(404, 409, 422, 429),
+    headers=(*TOKEN, "X-Upload-Token"),
 )
 def comment_request(call: Call, reference: str) -> TicketChange:
     body: CommentRequest = call.body
@@ -89,6 +92,7 @@ def comment_request(call: Call, reference: str) -> TicketChange:
     response=TicketChange,
     anonymous=True,
     errors=(404, 409, 429),
+    headers=TOKEN,
 )
 def reopen_request(call: Call, reference: str) -> TicketChange:
     body: ReopenRequest = call.body
@@ -109,6 +113,7 @@ def reopen_request(call: Call, reference: str) -> TicketChange:
     response=TicketChange,
     anonymous=True,
     errors=(404, 409, 429),
+    headers=TOKEN,
 )
 def close_request(call: Call, reference: str) -> TicketChange:
     return anonymous.close_request(
@@ -128,6 +133,7 @@ def close_request(call: Call, reference: str) -> TicketChange:
     response=SatisfactionOut,
     anonymous=True,
     errors=(404, 409, 422, 429),
+    headers=TOKEN,
 )
 def rate_request(call: Call, reference: str) -> SatisfactionOut:
     return anonymous.rate_request(
