@@ -28,7 +28,10 @@ STAGE = current_stage()
 # longer drags a failing message's neighbours with it.
 CONSUMER_BATCH_SIZE = 10
 
-app = Chalice(app_name="guichet")
+# Logging is ours (chalicelib/shared/logs.py, JSON lines on the "guichet" logger):
+# Chalice's own set-up would take that very logger, add a plain-text stdout handler
+# and raise its level to ERROR, silencing every INFO line logged after `import app`.
+app = Chalice(app_name="guichet", configure_logs=False)
 app.register_middleware(problem_middleware, "http")
 register_routes(app)
 
@@ -69,11 +72,26 @@ def check_upload(event: SQSEvent) -> dict[str, Any]:
     return attachments.check_upload(event)
 
 
+@app.on_sqs_message(queue=resource_name(STAGE, "notifications"), batch_size=CONSUMER_BATCH_SIZE)
+def send_notifications(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.endpoints import notifications
+
+    return notifications.send_notifications(event)
+
+
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def livechat_opening_check(event: CloudWatchEvent) -> dict[str, Any]:
     from chalicelib.endpoints import livechat
 
     return livechat.livechat_opening_check(event)
+
+
+# Reminders and automatic closings, idempotent, catching up after a missed run.
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def ticket_lifecycle(event: CloudWatchEvent) -> dict[str, Any]:
+    from chalicelib.endpoints import tickets
+
+    return tickets.ticket_lifecycle(event)
 
 
 # LiveChat push. WebSocket handlers must be declared on the app: on a Blueprint

@@ -9,8 +9,9 @@ Items (pk / sk):
   ORG#{id} / ORG               an organisation; public ones carry their service team's e-mail
   ORG#{id} / WORD#{word}       search entries for public bodies (gsi1: PUBLIC_WORD / {word}#{id})
   SIRET#{siret} / ORG          the organisation with that SIRET
-  ORG#{emitter} / OBJECT#{no}  an invoice, court-fee statement or refund request it issued
-  ORG#{recipient} / RECEIVED#{no}
+  ORG#{emitter} / OBJECT#{NO}  an invoice, court-fee statement or refund request it issued
+                               (numbers upper-cased in keys: they match whatever their case)
+  ORG#{recipient} / RECEIVED#{NO}
                                the objects with that number addressed to it: one attribute
                                FROM#{emitter} per emitter, a copy of the emitter's item
 
@@ -45,6 +46,12 @@ BATCH_WRITE_MAX_ITEMS = 25
 ISSUED_PREFIX = "OBJECT#"
 RECEIVED_PREFIX = "RECEIVED#"
 EMITTER_PREFIX = "FROM#"
+
+
+def object_key(number: str) -> str:
+    """An object number as keys hold it: numbers match whatever their case (`fa-2026-0002`
+    is FA-2026-0002), for tickets, the object lookup and the assistant alike."""
+    return number.strip().upper()
 
 
 class Organisation(Model):
@@ -155,7 +162,7 @@ class DirectoryRepository:
         return Organisation.model_validate(_strip(item)) if item else None
 
     def business_object(self, emitter_organisation_id: str, number: str) -> BusinessObject | None:
-        key = {"pk": f"ORG#{emitter_organisation_id}", "sk": f"OBJECT#{number}"}
+        key = {"pk": f"ORG#{emitter_organisation_id}", "sk": ISSUED_PREFIX + object_key(number)}
         item = self._get(key)
         return BusinessObject.model_validate(_strip(item)) if item else None
 
@@ -181,7 +188,7 @@ class DirectoryRepository:
         self, user_id: str, organisation_ids: Iterable[str], numbers: Iterable[str], prefix: str
     ) -> list[BusinessObject]:
         organisations = list(dict.fromkeys(organisation_ids))
-        wanted = list(dict.fromkeys(numbers))
+        wanted = list(dict.fromkeys(object_key(number) for number in numbers))
         keys = [{"pk": f"USER#{user_id}", "sk": f"ORG#{org}"} for org in organisations]
         keys += [
             {"pk": f"ORG#{org}", "sk": f"{prefix}{number}"}
@@ -201,10 +208,11 @@ class DirectoryRepository:
             for item in items
             if str(item["sk"]).startswith(prefix)
             and str(item["pk"]).removeprefix("ORG#") in members
-            for obj in _objects_in(item)
+            for obj in objects_in(item)
         ]
         return sorted(
-            objects, key=lambda obj: (wanted.index(obj.number), obj.emitter_organisation_id)
+            objects,
+            key=lambda obj: (wanted.index(object_key(obj.number)), obj.emitter_organisation_id),
         )
 
     def _batch_get(self, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
@@ -283,11 +291,11 @@ class DirectoryRepository:
         received: dict[tuple[str, str], dict[str, Any]] = {}
         for obj in objects:
             data = _dump(obj)
+            number = object_key(obj.number)
             issued.append(
-                {"pk": f"ORG#{obj.emitter_organisation_id}", "sk": f"{ISSUED_PREFIX}{obj.number}"}
-                | data
+                {"pk": f"ORG#{obj.emitter_organisation_id}", "sk": ISSUED_PREFIX + number} | data
             )
-            key = (f"ORG#{obj.recipient_organisation_id}", f"{RECEIVED_PREFIX}{obj.number}")
+            key = (f"ORG#{obj.recipient_organisation_id}", RECEIVED_PREFIX + number)
             copy = received.setdefault(key, {"pk": key[0], "sk": key[1]})
             copy[f"{EMITTER_PREFIX}{obj.emitter_organisation_id}"] = data
         self._put_all(issued + list(received.values()))
@@ -299,7 +307,8 @@ class DirectoryRepository:
         same transaction; the Put's condition makes a concurrent re-addressing fail rather
         than leave a stale copy.
         """
-        key = {"pk": f"ORG#{obj.emitter_organisation_id}", "sk": f"{ISSUED_PREFIX}{obj.number}"}
+        number = object_key(obj.number)
+        key = {"pk": f"ORG#{obj.emitter_organisation_id}", "sk": ISSUED_PREFIX + number}
         data = _dump(obj)
         previous = self._get(key)
         former = str(previous["recipient_organisation_id"]) if previous else None
@@ -327,7 +336,7 @@ class DirectoryRepository:
         data: dict[str, Any] | None,
     ) -> None:
         """Set (or, without data, remove) the emitter's copy in the recipient's item."""
-        key = {"pk": f"ORG#{recipient_id}", "sk": f"{RECEIVED_PREFIX}{obj.number}"}
+        key = {"pk": f"ORG#{recipient_id}", "sk": RECEIVED_PREFIX + object_key(obj.number)}
         names = {"#from": f"{EMITTER_PREFIX}{obj.emitter_organisation_id}"}
         if data is None:
             tx.update(label, self._table_name, key, "REMOVE #from", names=names)
@@ -342,7 +351,7 @@ class DirectoryRepository:
             )
 
 
-def _objects_in(item: dict[str, Any]) -> list[BusinessObject]:
+def objects_in(item: dict[str, Any]) -> list[BusinessObject]:
     """The objects an item holds: itself (issued), or one per emitter (received).
 
     A copy is only trusted when it still names the item's organisation as its recipient.

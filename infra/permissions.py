@@ -27,14 +27,18 @@ from infra.resources import (
     BUSINESS_QUEUE,
     CONVERSATIONS,
     DIRECTORY,
+    FOLLOW_LINK_KEY,
     IDEMPOTENCY,
     LIVECHAT,
+    MAIL,
+    NOTIFICATIONS_QUEUE,
     RATE_LIMITS,
     SUPPORT_QUEUE,
     TICKETS,
     UPLOADS,
     Bucket,
     Queue,
+    Secret,
     Table,
 )
 
@@ -60,7 +64,7 @@ class WebSocketConnections:
 MAIL_SENDER = MailSender()
 WEBSOCKET_CONNECTIONS = WebSocketConnections()
 
-Target = Table | Queue | Bucket | Objects | MailSender | WebSocketConnections
+Target = Table | Queue | Bucket | Objects | Secret | MailSender | WebSocketConnections
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ SEND_MAIL = ("ses:SendEmail", "ses:SendRawEmail")
 READ_OBJECTS = ("s3:GetObject",)
 WRITE_OBJECTS = ("s3:PutObject",)
 POST_TO_CONNECTION = ("execute-api:ManageConnections",)
+READ_SECRET = ("secretsmanager:GetSecretValue",)
 
 PERMISSIONS: dict[str, tuple[Access, ...]] = {
     # Every HTTP route: the directory (read side), the first responses of
@@ -105,6 +110,8 @@ PERMISSIONS: dict[str, tuple[Access, ...]] = {
             Objects(UPLOADS, "uploads/"), ("s3:PutObject", "s3:PutObjectTagging", "s3:GetObject")
         ),
         Access(WEBSOCKET_CONNECTIONS, POST_TO_CONNECTION),
+        # Follow-up links of help requests: checked with the key (read once per process).
+        Access(FOLLOW_LINK_KEY, READ_SECRET),
     ),
     # Every 5 minutes: record opening/closing, notify the chats still waiting.
     "LivechatOpeningCheck": (
@@ -112,11 +119,35 @@ PERMISSIONS: dict[str, tuple[Access, ...]] = {
         Access(WEBSOCKET_CONNECTIONS, POST_TO_CONNECTION),
     ),
     # The tickets table's stream: route each new or transferred ticket to its
-    # recipient type's queue; e-mail the emitter when a recipient replies.
+    # recipient type's queue, and each event that concerns someone to the
+    # notifications queue. It sends no e-mail itself.
     "DispatchTickets": (
         Access(SUPPORT_QUEUE, SEND_MESSAGE),
         Access(BUSINESS_QUEUE, SEND_MESSAGE),
+        Access(NOTIFICATIONS_QUEUE, SEND_MESSAGE),
+    ),
+    # E-mail the people an event concerns: the ticket and its history (one Query),
+    # an agent's address (directory Query) or a business service's (GetItem), the
+    # ledger that sends each notice once, the follow-up links' key, SES.
+    "SendNotifications": (
+        Access(TICKETS, ("dynamodb:Query",)),
+        Access(DIRECTORY, ("dynamodb:GetItem", "dynamodb:Query")),
+        Access(
+            MAIL,
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+        ),
+        Access(FOLLOW_LINK_KEY, READ_SECRET),
         Access(MAIL_SENDER, SEND_MAIL),
+    ),
+    # Every 15 minutes: remind the emitters a ticket waits for, close the tickets left
+    # unanswered or resolved (gsi4 Queries, one transaction per change); the
+    # LiveChat's closures make its working-day calendar (one GetItem).
+    "TicketLifecycle": (
+        Access(
+            TICKETS,
+            ("dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+        ),
+        Access(LIVECHAT, ("dynamodb:GetItem",)),
     ),
     # Deliver a ticket to its recipient: history event, e-mail to the team.
     "DeliverSupportTickets": (

@@ -8,10 +8,11 @@ point the app at what it created.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from infra.resources import INVENTORY, Bucket, Inventory, Key, Queue, Table
+from infra.resources import INVENTORY, Bucket, Inventory, Key, Queue, Secret, Table
 
 
 class Session(Protocol):
@@ -172,6 +173,15 @@ def lifecycle_rules(bucket: Bucket) -> list[dict[str, Any]]:
     return rules
 
 
+def create_secret(session: Session, secret: Secret, stage: str) -> str:
+    """Create a secret with a random value, as the stack generates one; returns its ARN."""
+    value = secrets.token_urlsafe(secret.length)[: secret.length]
+    created = session.client("secretsmanager").create_secret(
+        Name=secret.physical_name(stage), SecretString=value
+    )
+    return str(created["ARN"])
+
+
 def create_all(session: Session, stage: str, inventory: Inventory = INVENTORY) -> dict[str, str]:
     """Create every resource; returns the environment variables naming them."""
     session = _ClientCache(session)
@@ -185,4 +195,6 @@ def create_all(session: Session, stage: str, inventory: Inventory = INVENTORY) -
             env[queue.env_var] = queue_urls[queue.logical_name]
     for bucket in inventory.buckets:
         env[bucket.env_var] = create_bucket(session, bucket, stage, queue_urls)
+    for secret in inventory.secrets:
+        env[secret.env_var] = create_secret(session, secret, stage)
     return env

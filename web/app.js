@@ -6,8 +6,7 @@ import { h } from './lib/dom.js';
 import { clearSession, currentSession, remember } from './lib/session.js';
 
 // Path patterns (":name" is a parameter) and the module of each page. A new
-// page is one line here and one module in pages/: /support/suivi (a request
-// followed without an account, its token in the URL fragment) comes that way.
+// page is one line here and one module in pages/.
 const ROUTES = [
   ['/', 'accueil'],
   ['/connexion', 'connexion'],
@@ -16,6 +15,8 @@ const ROUTES = [
   ['/support/mes-tickets/:ticketId', 'ticket-detail'],
   ['/support/livechat', 'livechat'],
   ['/support/nous-contacter', 'nous-contacter'],
+  ['/support/suivi', 'suivi'],
+  ['/local/mailbox', 'boite-mail'],
   ['/accessibilite', 'accessibilite'],
 ];
 

@@ -88,6 +88,8 @@ class RouteSpec:
     idempotent: bool = False
     # Statuses besides the success one that the route documents.
     errors: tuple[int, ...] = ()
+    # Request headers the route reads (documented, optional), e.g. "X-Follow-Token".
+    headers: tuple[str, ...] = ()
 
     # The edge module that declares the route (and serves it: chalicelib/endpoints/table.py).
     module: str = ""
@@ -159,6 +161,7 @@ class Api:
         roles: tuple[str, ...] = (),
         idempotent: bool = False,
         errors: tuple[int, ...] = (),
+        headers: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
             spec = RouteSpec(
@@ -175,6 +178,7 @@ class Api:
                 roles=roles,
                 idempotent=idempotent,
                 errors=errors,
+                headers=headers,
                 module=handler.__module__,
             )
             ROUTES.append(spec)

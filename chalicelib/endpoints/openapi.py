@@ -72,6 +72,10 @@ def _parameters(spec: RouteSpec, schemas: _Schemas) -> list[dict[str, Any]]:
             parameters.append(
                 {"name": name, "in": "query", "required": name in required, "schema": prop}
             )
+    parameters += [
+        {"name": name, "in": "header", "required": False, "schema": {"type": "string"}}
+        for name in spec.headers
+    ]
     if spec.idempotent:
         parameters.append(
             {

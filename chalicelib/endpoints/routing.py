@@ -3,8 +3,11 @@ consumers of those queues. Each returns a partial batch response
 (chalicelib/endpoints/batches.py); app.py declares them.
 
 `dispatch_tickets` reads the tickets table's stream and sends tickets to their
-queue (chalicelib/routing/dispatch.py); `deliver_support_tickets` and
-`deliver_business_tickets` consume those queues (chalicelib/routing/consumers.py).
+queue, and events that concern someone to the notifications queue
+(chalicelib/routing/dispatch.py); `deliver_support_tickets` and
+`deliver_business_tickets` consume the recipients' queues
+(chalicelib/routing/consumers.py). The notifications consumer is in
+chalicelib/endpoints/notifications.py.
 """
 
 from __future__ import annotations
@@ -15,18 +18,17 @@ from chalicelib.endpoints import wiring
 from chalicelib.endpoints.batches import BatchResponse, each_message, in_order
 from chalicelib.routing import consumers, dispatch
 from chalicelib.shared import clock
-from chalicelib.shared.config import get_settings
 from chalicelib.tickets.records import RecipientType
 
 
 def dispatch_tickets(event: DynamoDBEvent) -> BatchResponse:
-    queues, mailer, settings = wiring.ticket_queues(), wiring.mailer(), get_settings()
+    queues = wiring.ticket_queues()
 
     def dispatch_record(record: DynamoDBRecord) -> None:
         change = dispatch.StreamRecord(
             event_name=record.event_name, new_image=record.new_image, old_image=record.old_image
         )
-        dispatch.dispatch_change(change, queues, mailer, settings)
+        dispatch.dispatch_change(change, queues)
 
     return in_order(event, dispatch_record)
 

@@ -32,6 +32,8 @@ ROUTE_MODULES = (
     "chalicelib.endpoints.livechat",
     "chalicelib.endpoints.attachments",
     "chalicelib.endpoints.tickets",
+    "chalicelib.endpoints.followup",
+    "chalicelib.endpoints.notifications",
 )
 
 

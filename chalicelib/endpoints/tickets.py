@@ -7,8 +7,9 @@ fields refused, text trimmed).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
+from chalice.app import CloudWatchEvent
 from pydantic import Field
 
 from chalicelib.attachments.models import UPLOAD_TOKEN_HEADER
@@ -18,9 +19,15 @@ from chalicelib.endpoints.api import Api, Call, PageQuery, RequestModel
 from chalicelib.routing import catalogue
 from chalicelib.shared import clock
 from chalicelib.shared.pagination import Page
-from chalicelib.tickets import desk, followup, help, submission
+from chalicelib.tickets import desk, followup, help, lifecycle, satisfaction, submission
 from chalicelib.tickets.records import RecipientType, TicketStatus
-from chalicelib.tickets.views import SubmittedTicket, TicketChange, TicketSummary, TicketView
+from chalicelib.tickets.views import (
+    SatisfactionOut,
+    SubmittedTicket,
+    TicketChange,
+    TicketSummary,
+    TicketView,
+)
 
 api = Api("tickets")
 AGENTS = (SUPPORT_AGENTS, BUSINESS_AGENTS)
@@ -63,6 +70,10 @@ class TransferRequest(RequestModel):
 
 class HelpRequest(RequestModel, help.NewHelpRequest):
     """`POST /help/requests`."""
+
+
+class RatingRequest(RequestModel, satisfaction.NewRating):
+    """`PUT /tickets/{ticket_id}/satisfaction`."""
 
 
 # Routes
@@ -161,6 +172,34 @@ def reopen_ticket(call: Call, ticket_id: str) -> TicketChange:
 )
 def close_ticket(call: Call, ticket_id: str) -> TicketChange:
     return followup.close_ticket(wiring.ticket_context(), call.user, ticket_id, clock.now())
+
+
+@api.route(
+    "/tickets/{ticket_id}/satisfaction",
+    "PUT",
+    summary="Rate the answer to a resolved ticket, once: 1 to 5 stars and a comment",
+    body=RatingRequest,
+    response=SatisfactionOut,
+    errors=(404, 409, 422),
+)
+def rate_ticket(call: Call, ticket_id: str) -> SatisfactionOut:
+    return satisfaction.rate_ticket(
+        wiring.ticket_context(), call.user, ticket_id, call.body, clock.now()
+    )
+
+
+@api.route(
+    "/desk/satisfaction",
+    summary=(
+        "The emitters' ratings averaged per desk, per category and per both (support agents:"
+        " every desk; business agents: their organisations')"
+    ),
+    response=satisfaction.SatisfactionReport,
+    roles=AGENTS,
+    errors=(401, 403),
+)
+def satisfaction_report(call: Call) -> satisfaction.SatisfactionReport:
+    return satisfaction.satisfaction_report(wiring.ticket_context(), call.user)
 
 
 @api.route(
@@ -269,3 +308,11 @@ def help_request(call: Call) -> help.HelpRequestAccepted:
         clock.now(),
         upload_token=call.headers.get(UPLOAD_TOKEN_HEADER),
     )
+
+
+# Every 15 minutes (app.py; the local stack's pump runs it too): reminders and
+# automatic closings, idempotent, catching up after a missed run.
+def ticket_lifecycle(event: CloudWatchEvent) -> dict[str, Any]:
+    calendar = wiring.livechat_calendar(wiring.livechat_store())
+    run = lifecycle.run_lifecycle(wiring.ticket_context(), calendar, clock.now())
+    return run.model_dump(mode="json")

@@ -41,7 +41,10 @@ if TYPE_CHECKING:
     from chalicelib.livechat.store import DynamoLiveChatStore, LiveChatStore
     from chalicelib.routing.consumers import Delivery
     from chalicelib.routing.dispatch import SqsTicketQueues
-    from chalicelib.routing.mail import SesMailer
+    from chalicelib.routing.mail import Mailer
+    from chalicelib.routing.mailbox import DynamoMailbox
+    from chalicelib.routing.notify import Notifying
+    from chalicelib.shared.secrets import SecretsManagerKey
     from chalicelib.tickets.context import TicketContext
     from chalicelib.tickets.records import TicketDigest
     from chalicelib.tickets.store import DynamoTicketStore
@@ -106,10 +109,31 @@ def ticket_context() -> TicketContext:
     )
 
 
-def mailer() -> SesMailer:
-    from chalicelib.routing.mail import SesMailer
+def mailbox() -> DynamoMailbox:
+    """The local stage's mailbox (`GET /local/mailbox`), in the mail table."""
+    from chalicelib.routing.mailbox import DynamoMailbox
 
-    return SesMailer(aws.client("ses"), get_settings().mail_sender)
+    return DynamoMailbox(aws.table(get_settings().mail_table))
+
+
+def mailer() -> Mailer:
+    """SES; in the local stage, SES (moto) and the mailbox every e-mail is kept in."""
+    from chalicelib.routing.mail import SesMailer
+    from chalicelib.routing.mailbox import KeepingMailer
+    from chalicelib.shared import clock
+
+    settings = get_settings()
+    ses = SesMailer(aws.client("ses"), settings.mail_sender)
+    if settings.stage != "local":
+        return ses
+    return KeepingMailer(ses, mailbox(), clock.now)
+
+
+def follow_key() -> SecretsManagerKey:
+    """The follow-up links' key (its value read once per process)."""
+    from chalicelib.shared.secrets import SecretsManagerKey
+
+    return SecretsManagerKey(get_settings().follow_link_secret)
 
 
 def ticket_queues() -> SqsTicketQueues:
@@ -119,6 +143,7 @@ def ticket_queues() -> SqsTicketQueues:
     return SqsTicketQueues(
         aws.client("sqs"),
         {"support": settings.support_queue_url, "business": settings.business_queue_url},
+        settings.notifications_queue_url,
     )
 
 
@@ -127,6 +152,21 @@ def delivery() -> Delivery:
 
     return Delivery(
         store=ticket_store(), organisations=directory(), mailer=mailer(), settings=get_settings()
+    )
+
+
+def notifying() -> Notifying:
+    from chalicelib.routing.ledger import DynamoNoticeLedger
+    from chalicelib.routing.notify import Links, Notifying
+
+    settings = get_settings()
+    return Notifying(
+        store=ticket_store(),
+        people=directory(),
+        mailer=mailer(),
+        ledger=DynamoNoticeLedger(aws.table(settings.mail_table)),
+        links=Links(settings, follow_key()),
+        settings=settings,
     )
 
 

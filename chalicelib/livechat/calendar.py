@@ -151,6 +151,26 @@ class WorkingCalendar:
                 return period[0]
         return None
 
+    def is_working_day(self, day: date) -> bool:
+        """A day the LiveChat opens: not a weekend, a public holiday or a closure (and a
+        Saturday the support opens exceptionally is one). Tickets' reminders count these."""
+        return self.period_on(day) is not None
+
+    def add_working_days(self, instant: datetime, count: int) -> datetime:
+        """The same wall-clock time on the `count`-th working day after `instant`'s date
+        (Thursday 10:00 + 2, with Friday a holiday: Tuesday 10:00)."""
+        local = self.local(instant)
+        if count <= 0:
+            return local
+        day, counted = local.date(), 0
+        for _ in range(SEARCH_DAYS):
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                counted += 1
+                if counted >= count:
+                    return datetime.combine(day, local.time(), tzinfo=self.zone)
+        raise ValueError(f"no {count} working days within {SEARCH_DAYS} days of {instant}")
+
     def last_transition(self, instant: datetime) -> tuple[Transition, datetime] | None:
         """The latest opening or closing at or before `instant`."""
         day = self.local(instant).date()

@@ -93,6 +93,10 @@ class Catalogue(Model):
         )
         return found.label if found else None
 
+    def category_label(self, category_code: str) -> str | None:
+        """The label of a category, None when the catalogue no longer has it."""
+        return next((c.label for c in self.categories if c.code == category_code), None)
+
     def help_problem(self, code: str) -> HelpProblem | None:
         return next((p for p in self.help_problems if p.code == code), None)
 

@@ -8,7 +8,8 @@ the others with it).
 Delivering is two effects, each recorded on the ticket so that a redelivered
 message has the effect of one: the `delivered` history event (conditional on
 `delivered_seq`, in the same transaction as the event) and the e-mail to the
-recipient team (then `notified_seq`). A crash between the e-mail and its mark
+recipient team (then `notified_seq`; templates `new_ticket`, or `transferred_in`
+for a ticket a business service transferred). A crash between the e-mail and its mark
 can send the e-mail twice; nothing else repeats. A message for an older
 dispatch (the ticket was transferred since) is dropped.
 """
@@ -21,7 +22,8 @@ from typing import Literal, Protocol
 
 from chalicelib.directory import Organisation
 from chalicelib.routing.dispatch import TicketDispatch
-from chalicelib.routing.mail import Mailer
+from chalicelib.routing.mail import Mailer, OutgoingMail
+from chalicelib.routing.templates import MailFacts, TemplateName, render
 from chalicelib.shared.config import Settings
 from chalicelib.shared.logs import get_logger
 from chalicelib.tickets.records import (
@@ -99,28 +101,15 @@ def deliver_ticket(body: str, queue: RecipientType, delivery: Delivery, now: dat
             current = store.get(ticket.ticket_id)
             if current is None or current.dispatch_seq != seq:
                 return "stale"
-    delivery.mailer.send(
-        team_email,
-        f"[{ticket.reference}] Nouveau ticket : {ticket.title}",
-        team_mail_text(ticket, settings),
-    )
+    delivery.mailer.send(team_mail(ticket, team_email, settings))
     store.mark_notified(ticket.ticket_id, seq)
     get_logger().info("ticket delivered", extra={"ticket_id": ticket.ticket_id, "queue": queue})
     return "delivered"
 
 
-def team_mail_text(ticket: TicketRecord, settings: Settings) -> str:
-    emitter = ticket.organisation.designation if ticket.organisation else ticket.emitter_name
-    lines = [
-        "Bonjour,",
-        "",
-        f"Un nouveau ticket vous est adressé ({ticket.recipient.designation}).",
-        "",
-        f"Référence : {ticket.reference}",
-        f"Émetteur : {emitter}",
-        f"Catégorie : {ticket.category} / {ticket.subcategory}",
-    ]
-    if ticket.object_number:
-        lines.append(f"Objet : {ticket.object_number}")
-    lines += ["", ticket.title, "", f"Traitez-le depuis votre bureau : {settings.portal_origin}"]
-    return "\n".join(lines) + "\n"
+def team_mail(ticket: TicketRecord, team_email: str, settings: Settings) -> OutgoingMail:
+    """The recipient team's e-mail: a new ticket, or one transferred to them (a later
+    dispatch), linking to the ticket on their desk."""
+    link = f"{settings.portal_origin.rstrip('/')}/agent/tickets/{ticket.ticket_id}"
+    template: TemplateName = "transferred_in" if ticket.dispatch_seq > 1 else "new_ticket"
+    return render(template, MailFacts(ticket, None, link, settings), team_email)

@@ -11,9 +11,13 @@ retries and an on-failure destination that the redrive command replays
 stream is the outbox; no sweeper needed). A record may be handled twice, so a
 message may be sent twice: consumers are idempotent.
 
-The same handler e-mails the emitter when a history event carries a notice
-(an agent's reply): it is a consequence of a committed write, so it is sent
-from the stream too and is not lost if SES hiccups during the request.
+The handler sends no e-mail: it only turns records into queue messages. Each
+history event that may concern someone (a submission, a reply, a transfer, a
+reminder, a closing, a reopening, a comment) becomes a `TicketNotice` on the
+notifications queue, whose consumer decides who it concerns and e-mails them,
+once each (chalicelib/routing/notify.py). A mail server's hiccup therefore never
+holds the stream back, and a retried batch only sends messages again, which the
+consumers absorb.
 
 The event source needs the stream ARN when the app is packaged, before any
 stack exists: `chalicelib.shared.config.tickets_stream_arn` derives it from the
@@ -28,13 +32,17 @@ from typing import Any, Literal, Protocol
 
 from pydantic import ConfigDict
 
-from chalicelib.routing.mail import Mailer
 from chalicelib.shared import dynamo
-from chalicelib.shared.config import Settings
 from chalicelib.shared.logs import get_logger
 from chalicelib.shared.models import Model
 from chalicelib.tickets.keys import strip_keys
-from chalicelib.tickets.records import Recipient, RecipientType, TicketEvent, TicketRecord
+from chalicelib.tickets.records import (
+    EventKind,
+    Recipient,
+    RecipientType,
+    TicketEvent,
+    TicketRecord,
+)
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -52,24 +60,53 @@ class TicketDispatch(Model):
     dispatch_seq: int
 
 
+# The events that may concern someone besides who made them.
+NOTIFYING: frozenset[EventKind] = frozenset(
+    {"submitted", "replied", "transferred", "reminded", "closed", "reopened", "commented"}
+)
+
+
+class TicketNotice(Model):
+    """The message the notifications queue carries: one history event of a ticket."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    ticket_id: str
+    event_id: str
+    kind: EventKind
+
+
 class TicketQueues(Protocol):
-    """Where dispatch messages go (SQS, or a fake that keeps them)."""
+    """Where dispatch and notice messages go (SQS, or a fake that keeps them)."""
 
     def send(self, message: TicketDispatch) -> None:
         """Send `message` to the queue of its recipient type."""
         ...
 
+    def notify(self, notice: TicketNotice) -> None:
+        """Send `notice` to the notifications queue."""
+        ...
+
 
 class SqsTicketQueues:
-    """Sends dispatch messages to the queue of their recipient type."""
+    """Sends dispatch messages to the queue of their recipient type, notices to theirs."""
 
-    def __init__(self, sqs_client: Any, queue_urls: dict[RecipientType, str]) -> None:
+    def __init__(
+        self, sqs_client: Any, queue_urls: dict[RecipientType, str], notifications_url: str
+    ) -> None:
         self._sqs = sqs_client
         self._urls = queue_urls
+        self._notifications_url = notifications_url
 
     def send(self, message: TicketDispatch) -> None:
         self._sqs.send_message(
             QueueUrl=self._urls[message.recipient.type], MessageBody=message.model_dump_json()
+        )
+
+    def notify(self, notice: TicketNotice) -> None:
+        self._sqs.send_message(
+            QueueUrl=self._notifications_url, MessageBody=notice.model_dump_json()
         )
 
 
@@ -100,58 +137,41 @@ def dispatch_for(record: StreamRecord) -> TicketDispatch | None:
     )
 
 
-def notice_for(record: StreamRecord) -> TicketEvent | None:
-    """The history event just inserted whose emitter must be e-mailed."""
+def notice_for(record: StreamRecord) -> TicketNotice | None:
+    """The notice a history event just inserted calls for, if it may concern someone."""
     if record.event_name != "INSERT" or record.new_image is None:
         return None
     new = dynamo.deserialize(record.new_image)
-    if new.get("item_type") != "event" or "notice" not in new:
+    if new.get("item_type") != "event" or new.get("kind") not in NOTIFYING:
         return None
-    return TicketEvent.model_validate(strip_keys(new))
+    event = TicketEvent.model_validate(strip_keys(new))
+    return TicketNotice(ticket_id=event.ticket_id, event_id=event.event_id, kind=event.kind)
 
 
-def dispatch_change(
-    record: StreamRecord, queues: TicketQueues, mailer: Mailer, settings: Settings
-) -> bool:
-    """Send the ticket one record calls for to its queue, or e-mail its notice.
+def dispatch_change(record: StreamRecord, queues: TicketQueues) -> int:
+    """Send the ticket one record calls for to its queue, and its notice to the
+    notifications queue. Returns the messages sent.
 
-    Returns whether a ticket was sent. Raises when SQS or SES fails: the stream
-    retries this record (chalicelib/endpoints/batches.py), and a record that is
-    handled again sends the same message again, which consumers ignore.
+    Raises when SQS fails: the stream retries this record
+    (chalicelib/endpoints/batches.py), and a record handled again sends the same
+    messages again, which the consumers ignore.
     """
+    sent = 0
     message = dispatch_for(record)
     if message is not None:
         queues.send(message)
+        sent += 1
         get_logger().info(
             "ticket dispatched",
             extra={"ticket_id": message.ticket_id, "queue": message.recipient.type},
         )
-    event = notice_for(record)
-    if event is not None and event.notice is not None:
-        mailer.send(
-            event.notice.to,
-            f"[{event.notice.reference}] Réponse à votre ticket",
-            reply_mail_text(event, settings),
-        )
-    return message is not None
+    notice = notice_for(record)
+    if notice is not None:
+        queues.notify(notice)
+        sent += 1
+    return sent
 
 
-def dispatch_changes(
-    records: Iterable[StreamRecord], queues: TicketQueues, mailer: Mailer, settings: Settings
-) -> int:
-    """`dispatch_change` for each record, in order. Returns the tickets sent."""
-    return sum(dispatch_change(record, queues, mailer, settings) for record in records)
-
-
-def reply_mail_text(event: TicketEvent, settings: Settings) -> str:
-    assert event.notice is not None
-    if event.status == "waiting_for_user":
-        what = "Le destinataire de votre ticket vous demande des informations complémentaires."
-    else:
-        what = "Le destinataire de votre ticket y a répondu et le considère comme résolu."
-    return (
-        f"Bonjour,\n\n{what}\n\n"
-        f"Ticket {event.notice.reference} : {event.notice.title}\n\n"
-        f"{event.by.name} a écrit :\n{event.text or ''}\n\n"
-        f"Retrouvez votre ticket sur le portail : {settings.portal_origin}\n"
-    )
+def dispatch_changes(records: Iterable[StreamRecord], queues: TicketQueues) -> int:
+    """`dispatch_change` for each record, in order. Returns the messages sent."""
+    return sum(dispatch_change(record, queues) for record in records)

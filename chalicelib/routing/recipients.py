@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from chalicelib.directory import BusinessObject, Organisation, User
+from chalicelib.directory import (
+    ISSUED_PREFIX,
+    RECEIVED_PREFIX,
+    BusinessObject,
+    Organisation,
+    User,
+    object_key,
+    objects_in,
+)
 from chalicelib.routing.catalogue import Category, Subcategory
 from chalicelib.shared.config import Settings
 from chalicelib.shared.errors import FieldError, ForbiddenError, InvalidFieldsError
@@ -29,6 +37,9 @@ class SubmissionFacts(Model):
     # The emitter organisation, present only when the user is one of its members.
     membership: Organisation | None = None
     business_object: BusinessObject | None = None
+    # The objects of that number addressed to the emitter organisation (a public body
+    # citing an invoice it received), when it issued none.
+    received_objects: list[BusinessObject] = []
     named_recipient: Organisation | None = None
 
 
@@ -63,9 +74,11 @@ class DirectoryFacts:
             "membership": {"pk": f"USER#{user_id}", "sk": f"ORG#{organisation_id}"},
         }
         if object_number:
-            keys["business_object"] = {
+            number = object_key(object_number)
+            keys["business_object"] = {"pk": f"ORG#{organisation_id}", "sk": ISSUED_PREFIX + number}
+            keys["received_objects"] = {
                 "pk": f"ORG#{organisation_id}",
-                "sk": f"OBJECT#{object_number}",
+                "sk": RECEIVED_PREFIX + number,
             }
         if recipient_organisation_id:
             keys["named_recipient"] = {"pk": f"ORG#{recipient_organisation_id}", "sk": "ORG"}
@@ -75,8 +88,13 @@ class DirectoryFacts:
             item = found.get((key["pk"], key["sk"]))
             if item is None:
                 continue
+            if name == "received_objects":
+                facts[name] = objects_in(item)
+                continue
             data = {k: v for k, v in item.items() if k not in ("pk", "sk", "gsi1pk", "gsi1sk")}
             facts[name] = data.get("organisation", data) if name == "membership" else data
+        if "business_object" in facts:
+            facts.pop("received_objects", None)
         return SubmissionFacts.model_validate(facts)
 
     def _batch_get(self, keys: list[dict[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -128,6 +146,14 @@ def recipient_for(
     if facts.membership is None:
         raise ForbiddenError("Vous n'êtes pas rattaché à cette structure.")
     obj = _checked_object(category, facts, object_number)
+    if obj is not None and obj.emitter_organisation_id != facts.membership.id:
+        # An object the emitter organisation received: a question about it goes to the
+        # tool support; a business service does not send a ticket to itself.
+        if subcategory.recipient != "support":
+            raise InvalidFieldsError.single(
+                "object_number",
+                "Votre structure a reçu cet objet : posez votre question au support outil.",
+            )
     if subcategory.recipient == "support":
         if recipient_organisation_id:
             raise _recipient_error(
@@ -155,10 +181,10 @@ def _checked_object(
 ) -> BusinessObject | None:
     if not object_number:
         return None
-    obj = facts.business_object
+    obj = facts.business_object or next(iter(facts.received_objects), None)
     if obj is None:
         raise InvalidFieldsError.single(
-            "object_number", "Aucun objet de ce numéro n'a été émis par cette structure."
+            "object_number", "Aucun objet de ce numéro n'a été émis ou reçu par cette structure."
         )
     if category.object_kind is not None and obj.kind != category.object_kind:
         raise InvalidFieldsError.single(

@@ -1,4 +1,4 @@
-"""boto3 clients and resources, created on first use and kept for the process.
+"""boto3 clients and resources (and secrets' values), made on first use, kept for the process.
 
 Nothing here runs at import time: moto patches before the first client exists,
 and a cold start pays only for the clients its request uses. Tests call
@@ -69,7 +69,14 @@ def table(name: str) -> Table:
     return found
 
 
+@cache
+def secret_string(secret_id: str) -> str:
+    """A Secrets Manager secret's value, read once and kept for the process."""
+    response = client("secretsmanager").get_secret_value(SecretId=secret_id)
+    return str(response["SecretString"])
+
+
 def reset() -> None:
-    """Forget every client (tests, after switching mocks or endpoints)."""
-    for factory in (session, client, websocket_connections, s3, dynamodb, table):
+    """Forget every client and secret (tests, after switching mocks or endpoints)."""
+    for factory in (session, client, websocket_connections, s3, dynamodb, table, secret_string):
         factory.cache_clear()

@@ -23,8 +23,16 @@ Stage = Literal["local", "test", "dev", "prod"]
 SERVICE_TIMEZONE = "Europe/Paris"
 
 # Logical names of the resources whose physical name the app must know.
-TABLES = ("directory", "tickets", "conversations", "livechat", "idempotency", "rate-limits")
-QUEUES = ("support-tickets", "business-tickets", "upload-events")
+TABLES = (
+    "directory",
+    "tickets",
+    "conversations",
+    "livechat",
+    "idempotency",
+    "rate-limits",
+    "mail",
+)
+QUEUES = ("support-tickets", "business-tickets", "upload-events", "notifications")
 BUCKETS = ("uploads",)
 
 
@@ -78,9 +86,13 @@ class Settings(Model):
     livechat_table: str = Field(alias="LIVECHAT_TABLE")
     idempotency_table: str = Field(alias="IDEMPOTENCY_TABLE")
     rate_limits_table: str = Field(alias="RATE_LIMITS_TABLE")
+    mail_table: str = Field(alias="MAIL_TABLE")
     support_queue_url: str = Field(alias="SUPPORT_QUEUE_URL")
     business_queue_url: str = Field(alias="BUSINESS_QUEUE_URL")
+    notifications_queue_url: str = Field(alias="NOTIFICATIONS_QUEUE_URL")
     uploads_bucket: str = Field(alias="UPLOADS_BUCKET")
+    # The Secrets Manager secret (ARN or name) holding the follow-up links' HMAC key.
+    follow_link_secret: str = Field(alias="FOLLOW_LINK_SECRET")
 
     # Tokens: the issuer (Cognito user pool URL) and audience (app client id).
     auth_issuer: str = Field(alias="AUTH_ISSUER")
@@ -99,6 +111,21 @@ class Settings(Model):
     help_requests_per_email_hour: int = Field(5, ge=1, alias="HELP_REQUESTS_PER_EMAIL_HOUR")
     help_requests_per_address_hour: int = Field(20, ge=1, alias="HELP_REQUESTS_PER_ADDRESS_HOUR")
     portal_origin: str = Field(DEFAULT_PORTAL_ORIGIN, alias="PORTAL_ORIGIN")
+
+    # Following a help request without an account: how long a follow-up link works
+    # (each e-mail carries a fresh one), and how many wrong links an address may try.
+    follow_link_days: int = Field(90, ge=1, le=365, alias="FOLLOW_LINK_DAYS")
+    follow_link_failures_per_address_hour: int = Field(
+        20, ge=1, alias="FOLLOW_LINK_FAILURES_PER_ADDRESS_HOUR"
+    )
+    # The tickets' lifecycle job: a ticket waiting for its emitter is reminded after
+    # these working days (the LiveChat's calendar), closed after these more without an
+    # answer; a resolved ticket is closed after these calendar days without reopening.
+    reminder_working_days: int = Field(5, ge=1, alias="TICKET_REMINDER_WORKING_DAYS")
+    unanswered_close_working_days: int = Field(
+        10, ge=1, alias="TICKET_UNANSWERED_CLOSE_WORKING_DAYS"
+    )
+    resolved_close_days: int = Field(7, ge=1, alias="TICKET_RESOLVED_CLOSE_DAYS")
 
     # LiveChat opening hours: settings, not code.
     livechat_timezone: str = Field(SERVICE_TIMEZONE, alias="LIVECHAT_TIMEZONE")
@@ -123,7 +150,9 @@ class Settings(Model):
             "LIVECHAT_TABLE": "livechat",
             "IDEMPOTENCY_TABLE": "idempotency",
             "RATE_LIMITS_TABLE": "rate-limits",
+            "MAIL_TABLE": "mail",
             "UPLOADS_BUCKET": "uploads",
+            "FOLLOW_LINK_SECRET": "follow-link-key",
         }
         filled = dict(values)
         for env_var, logical in defaults.items():

@@ -1,26 +1,27 @@
 """How a ticket changes: one history event per change, attachments claimed with it.
 
 Every change of a ticket (a comment, a reopening, an assignment, a reply, a
-transfer, a closing) is written by `apply_change`: the ticket over the version
-read, its history event, and the claims of the attachments it brings, in one
-transaction. A ticket that moved meanwhile is a 409; an attachment claimed
+transfer, a reminder, a closing, a rating) is written by `apply_change`: the
+ticket over the version read, its history event, and the claims of the
+attachments it brings, in one transaction. A change of status also moves the
+lifecycle fields the lifecycle job reads (`status_since`, `reminded_at`,
+`resolved_at`). A ticket that moved meanwhile is a 409; an attachment claimed
 meanwhile by another ticket is a 422 naming it.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from chalicelib.attachments.models import AttachmentClaim
-from chalicelib.shared.dynamo import TransactionFailed
+from chalicelib.shared.dynamo import Transaction, TransactionFailed
 from chalicelib.shared.errors import ConflictError, FieldError, InvalidFieldsError, NotFoundError
 from chalicelib.tickets.context import TicketContext
 from chalicelib.tickets.records import (
     Actor,
-    EmitterNotice,
     EventKind,
     Recipient,
     TicketEvent,
@@ -43,8 +44,8 @@ def new_event(
     *,
     text: str | None = None,
     recipient: Recipient | None = None,
-    notice: EmitterNotice | None = None,
     attachment_ids: Sequence[str] = (),
+    stars: int | None = None,
 ) -> TicketEvent:
     return TicketEvent(
         event_id=uuid.uuid4().hex[:12],
@@ -55,8 +56,8 @@ def new_event(
         status=ticket.status,
         text=text,
         recipient=recipient,
-        notice=notice,
         attachment_ids=list(attachment_ids),
+        stars=stars,
     )
 
 
@@ -129,6 +130,20 @@ def explain_failure(
         ) from failed
 
 
+def lifecycle_changes(
+    ticket: TicketRecord, changes: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """What a change of status does to the lifecycle fields: since when the ticket is in
+    its status, its reminder forgotten once it stops waiting, when it was resolved."""
+    status = changes.get("status", ticket.status)
+    if status == ticket.status:
+        return changes
+    lifecycle: dict[str, Any] = {"status_since": now, "reminded_at": None}
+    if status == "resolved":
+        lifecycle["resolved_at"] = now
+    return {**lifecycle, **changes}
+
+
 def apply_change(
     ctx: TicketContext,
     ticket: TicketRecord,
@@ -138,11 +153,15 @@ def apply_change(
     now: datetime,
     text: str | None = None,
     *,
-    notice: EmitterNotice | None = None,
     attachments: AttachmentClaim | None = None,
+    stars: int | None = None,
+    also: Callable[[Transaction], None] | None = None,
 ) -> TicketChange:
     """Store a change of `ticket`, its history event and the claims of the attachments it
-    brings (409 if the ticket moved meanwhile; 422 if an attachment was claimed meanwhile)."""
+    brings (409 if the ticket moved meanwhile; 422 if an attachment was claimed meanwhile).
+
+    `also` adds other items to the same transaction (a rating's counters).
+    """
     attachment_ids = claimed_ids(attachments)
     if attachments is not None:
         changes = {
@@ -150,6 +169,7 @@ def apply_change(
             "attachment_ids": [*ticket.attachment_ids, *attachment_ids],
             "attachment_bytes": attachments.total_bytes,
         }
+    changes = lifecycle_changes(ticket, changes, now)
     after = ticket.model_copy(update={**changes, "updated_at": now, "version": ticket.version + 1})
     recipient = after.recipient if kind == "transferred" else None
     event = new_event(
@@ -159,13 +179,15 @@ def apply_change(
         now,
         text=text,
         recipient=recipient,
-        notice=notice,
         attachment_ids=attachment_ids,
+        stars=stars,
     )
     tx = ctx.transaction()
     ctx.store.change_in(tx, ticket, after, event)
     if attachments is not None:
         ctx.attachments.claim_in(tx, attachments, now)
+    if also is not None:
+        also(tx)
     try:
         tx.commit()
     except TransactionFailed as failed:

@@ -13,8 +13,9 @@ Rules: an agent assigns a ticket to themselves (needed before replying; a
 colleague may take over one in progress); the assignee replies with
 `waiting_for_user` (information asked) or `resolved`; a business agent
 transfers a ticket that is not theirs to answer to the tool support, which
-changes its recipient and dispatches it again (dispatch_seq + 1). The emitter's
-e-mail about a reply is sent by the stream dispatcher from the reply event.
+changes its recipient and dispatches it again (dispatch_seq + 1). The e-mails
+about these events are sent by the notifications consumer (chalicelib/routing/
+notify.py), from the events the tickets table's stream carries.
 """
 
 from __future__ import annotations
@@ -32,13 +33,7 @@ from chalicelib.tickets.changes import apply_change, not_found
 from chalicelib.tickets.context import TicketContext
 from chalicelib.tickets.followup import ticket_view
 from chalicelib.tickets.keys import desk_partition
-from chalicelib.tickets.records import (
-    Actor,
-    EmitterNotice,
-    RecipientType,
-    TicketRecord,
-    TicketStatus,
-)
+from chalicelib.tickets.records import Actor, RecipientType, TicketRecord, TicketStatus
 from chalicelib.tickets.views import TicketChange, TicketSummary, TicketView, summary
 
 REPLYABLE: frozenset[TicketStatus] = frozenset({"in_progress"})
@@ -167,17 +162,7 @@ def reply_ticket(
         raise ConflictError("Prenez d'abord ce ticket en charge pour y répondre.")
     if ticket.assignee is None or ticket.assignee.user_id != caller.user_id:
         raise ConflictError("Ce ticket est pris en charge par un autre agent.")
-    notice = EmitterNotice(to=ticket.contact_email, reference=ticket.reference, title=ticket.title)
-    return apply_change(
-        ctx,
-        ticket,
-        {"status": status},
-        "replied",
-        scope.actor(),
-        now,
-        text,
-        notice=notice,
-    )
+    return apply_change(ctx, ticket, {"status": status}, "replied", scope.actor(), now, text)
 
 
 def transfer_ticket(

@@ -110,13 +110,25 @@ def comment_ticket(
     """The emitter adds information (and attachments); a ticket waiting for them goes back
     to its recipient."""
     ticket = own_ticket(ctx, caller, ticket_id)
+    return comment_on(ctx, ticket, caller.user_id, text, attachment_ids, now)
+
+
+def comment_on(
+    ctx: TicketContext,
+    ticket: TicketRecord,
+    owner: str | None,
+    text: str,
+    attachment_ids: list[str],
+    now: datetime,
+) -> TicketChange:
+    """The emitter's comment on their ticket (`owner`: whose uploads it may attach)."""
     if ticket.status not in OPEN_FOR_COMMENTS:
         raise ConflictError(
             "Ce ticket est résolu : rouvrez-le pour compléter votre demande."
             if ticket.status == "resolved"
             else "Ce ticket est clos."
         )
-    attachments = check_attachments(ctx, caller.user_id, attachment_ids, ticket, now)
+    attachments = check_attachments(ctx, owner, attachment_ids, ticket, now)
     status = back_to_recipient(ticket) if ticket.status == "waiting_for_user" else ticket.status
     return apply_change(
         ctx,
@@ -134,7 +146,10 @@ def reopen_ticket(
     ctx: TicketContext, caller: Identity, ticket_id: str, text: str, now: datetime
 ) -> TicketChange:
     """A resolved ticket goes back to its recipient: the answer did not solve it."""
-    ticket = own_ticket(ctx, caller, ticket_id)
+    return reopen(ctx, own_ticket(ctx, caller, ticket_id), text, now)
+
+
+def reopen(ctx: TicketContext, ticket: TicketRecord, text: str, now: datetime) -> TicketChange:
     if ticket.status != "resolved":
         raise ConflictError("Seul un ticket résolu peut être rouvert.")
     changes = {"status": back_to_recipient(ticket)}
@@ -144,7 +159,11 @@ def reopen_ticket(
 def close_ticket(
     ctx: TicketContext, caller: Identity, ticket_id: str, now: datetime
 ) -> TicketChange:
-    ticket = own_ticket(ctx, caller, ticket_id)
+    return close(ctx, own_ticket(ctx, caller, ticket_id), now)
+
+
+def close(ctx: TicketContext, ticket: TicketRecord, now: datetime) -> TicketChange:
+    """The emitter closes their ticket, whatever its state but closed."""
     if ticket.status == "closed":
         raise ConflictError("Ce ticket est déjà clos.")
     return apply_change(ctx, ticket, {"status": "closed"}, "closed", emitter(ticket), now)

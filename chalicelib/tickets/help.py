@@ -137,9 +137,14 @@ def checked_siret(siret: str | None) -> str | None:
 
 def check_help_request(catalogue: Catalogue, request: NewHelpRequest) -> str | None:
     """Every check of a help request; returns the compact SIRET."""
-    if catalogue.help_problem(request.problem) is None:
+    problem = catalogue.help_problem(request.problem)
+    if problem is None:
         raise InvalidFieldsError.single("problem", "Problème inconnu.")
     catalogue.find_offline(request.category, request.subcategory)
+    if request.subcategory != problem.subcategory:
+        raise InvalidFieldsError.single(
+            "subcategory", "Cette sous-catégorie ne correspond pas au problème choisi."
+        )
     if fold(request.email) != fold(request.email_confirmation):
         raise InvalidFieldsError.single(
             "email_confirmation", "Les deux adresses e-mail ne correspondent pas."

@@ -6,6 +6,8 @@ Items of the tickets table (pk / sk, item_type):
                                                  delivery), with who and when
   ATTACHMENT#{id} / ATTACHMENT          -        an attachment (chalicelib/attachments)
   COUNTER#reference#{year} / COUNTER    counter  the last reference number of the year
+  SATISFACTION / {desk}#{category}      satisfaction  the ratings of a desk's tickets of one
+                                                 category: count and sum of stars, per star
 
 Access patterns, each a key or an index (never a Scan):
   a ticket with its history      Query pk = TICKET#{id} (items sort: events by time, then TICKET)
@@ -14,13 +16,22 @@ Access patterns, each a key or an index (never a Scan):
   a recipient's desk             gsi2: DESK#support or DESK#business#{org} /
                                  {rank}-{status}#{created}#{id}: with a status, begins_with;
                                  without, the whole desk in workflow order, oldest first
+  the tickets the lifecycle job  gsi4 (sparse: only these tickets carry it): LIFECYCLE#waiting
+  watches                        (waiting for the emitter, not reminded yet), LIFECYCLE#reminded,
+                                 LIFECYCLE#resolved / {since}#{id}, oldest first: the job reads
+                                 each partition from its start and stops at the first ticket
+                                 not due (due dates grow with `since`)
   the next reference             UpdateItem ADD on the year's counter
+  the satisfaction report        Query pk = SATISFACTION (one item per desk and category)
+
+gsi4 has three partition values: enough for a public service's open tickets (a GSI
+partition takes 1,000 writes a second); past that, shard the partitions by a suffix.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.tickets.records import (
     STATUSES,
@@ -28,7 +39,12 @@ from chalicelib.tickets.records import (
     TicketEvent,
     TicketRecord,
     TicketStatus,
+    since,
 )
+
+LifecycleStage = Literal["waiting", "reminded", "resolved"]
+LIFECYCLE_STAGES: tuple[LifecycleStage, ...] = ("waiting", "reminded", "resolved")
+SATISFACTION_PK = "SATISFACTION"
 
 # Attributes only the queue consumer writes; a lifecycle update never touches them.
 CONSUMER_ATTRIBUTES = frozenset({"delivered_seq", "notified_seq"})
@@ -61,6 +77,25 @@ def desk_status_prefix(status: TicketStatus) -> str:
     return f"{STATUSES.index(status) + 1}-{status}#"
 
 
+def lifecycle_partition(stage: LifecycleStage) -> str:
+    return f"LIFECYCLE#{stage}"
+
+
+def lifecycle_stage(ticket: TicketRecord) -> tuple[LifecycleStage, datetime] | None:
+    """Which of the lifecycle job's partitions a ticket is in, and since when."""
+    if ticket.status == "waiting_for_user":
+        if ticket.reminded_at is not None:
+            return "reminded", ticket.reminded_at
+        return "waiting", since(ticket)
+    if ticket.status == "resolved":
+        return "resolved", since(ticket)
+    return None
+
+
+def satisfaction_sk(desk: str, category: str) -> str:
+    return f"{desk}#{category}"
+
+
 def ticket_item(ticket: TicketRecord) -> dict[str, Any]:
     """The item of a ticket, with its index keys (which follow its status and recipient)."""
     created = f"{sort_instant(ticket.created_at)}#{ticket.ticket_id}"
@@ -72,6 +107,10 @@ def ticket_item(ticket: TicketRecord) -> dict[str, Any]:
         "gsi2pk": desk_partition(ticket.recipient.type, ticket.recipient.organisation_id),
         "gsi2sk": desk_status_prefix(ticket.status) + created,
     }
+    stage = lifecycle_stage(ticket)
+    if stage is not None:
+        item["gsi4pk"] = lifecycle_partition(stage[0])
+        item["gsi4sk"] = f"{sort_instant(stage[1])}#{ticket.ticket_id}"
     if ticket.emitter_user_id:
         item["gsi1pk"] = emitter_partition(ticket.emitter_user_id)
         item["gsi1sk"] = created
@@ -89,9 +128,10 @@ def event_item(event: TicketEvent) -> dict[str, Any]:
     }
 
 
-KEY_ATTRIBUTES = frozenset(
-    {"pk", "sk", "item_type", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"}
+INDEX_KEYS = frozenset(
+    {"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk"}
 )
+KEY_ATTRIBUTES = frozenset({"pk", "sk", "item_type"}) | INDEX_KEYS
 
 
 def strip_keys(item: dict[str, Any]) -> dict[str, Any]:

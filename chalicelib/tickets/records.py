@@ -5,6 +5,11 @@ Routing counters: `dispatch_seq` grows each time the ticket must be (re)sent to 
 recipient queue (1 at submission, +1 on transfer); the stream dispatcher sends
 when it grows. `delivered_seq` and `notified_seq` record what the consumer did,
 which makes a redelivered message a no-op.
+
+Lifecycle: `status_since` is when the ticket entered its status, `reminded_at`
+when the emitter was reminded of a ticket waiting for them (cleared when it
+leaves that status), `resolved_at` its last resolution; the lifecycle job
+(chalicelib/tickets/lifecycle.py) decides from them.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ EventKind = Literal[
     "reopened",
     "replied",
     "transferred",
+    "reminded",
     "closed",
+    "rated",
 ]
 ActorRole = Literal["emitter", "agent", "system"]
 Channel = Literal["portal", "help_request"]
@@ -61,12 +68,12 @@ class EmitterOrganisation(Model):
     designation: str
 
 
-class EmitterNotice(Model):
-    """An e-mail the stream dispatcher sends the emitter about an event (a reply)."""
+class Satisfaction(Model):
+    """The emitter's rating of the answer to a resolved ticket, given once."""
 
-    to: str
-    reference: str
-    title: str
+    stars: int
+    comment: str | None = None
+    at: datetime
 
 
 class TicketRecord(Model):
@@ -95,6 +102,10 @@ class TicketRecord(Model):
     attachment_bytes: int = 0
     created_at: datetime
     updated_at: datetime
+    status_since: datetime | None = None
+    reminded_at: datetime | None = None
+    resolved_at: datetime | None = None
+    satisfaction: Satisfaction | None = None
     version: int = 1
     dispatch_seq: int = 1
     delivered_seq: int = 0
@@ -113,9 +124,22 @@ class TicketEvent(Model):
     status: TicketStatus
     text: str | None = None
     recipient: Recipient | None = None
-    notice: EmitterNotice | None = None
     # The attachments this event brought (a submission or a comment).
     attachment_ids: list[str] = []
+    # A rating's stars ("rated").
+    stars: int | None = None
+
+
+class SatisfactionCount(Model):
+    """The ratings of one desk's tickets of one category (the report sums these)."""
+
+    desk: str
+    designation: str
+    category: str
+    count: int
+    stars_total: int
+    # How many ratings gave each number of stars ("1".."5").
+    per_stars: dict[str, int] = {}
 
 
 class TicketDigest(Model):
@@ -126,6 +150,21 @@ class TicketDigest(Model):
     title: str
     status: TicketStatus
     updated_at: datetime
+
+
+def since(ticket: TicketRecord) -> datetime:
+    """When the ticket entered its status (tickets stored before `status_since`: their
+    last change)."""
+    return ticket.status_since or ticket.updated_at
+
+
+def rateable(ticket: TicketRecord) -> bool:
+    """Whether the emitter may still rate the answer: resolved (or closed after a
+    resolution) and not rated yet."""
+    answered = ticket.status == "resolved" or (
+        ticket.status == "closed" and ticket.resolved_at is not None
+    )
+    return answered and ticket.satisfaction is None
 
 
 def digest(ticket: TicketRecord) -> TicketDigest:

@@ -9,7 +9,8 @@ conditioned on the version read (optimistic locking), and never touches the
 attributes the queue consumer owns (`delivered_seq`, `notified_seq`).
 
 Labels of the items this store adds to a transaction: "ticket" (its condition
-fails when the ticket exists already, or moved since it was read) and "event".
+fails when the ticket exists already, or moved since it was read), "event" and
+"satisfaction" (a rating added to its desk's and category's counters).
 """
 
 from __future__ import annotations
@@ -25,22 +26,34 @@ from chalicelib.shared.dynamo import (
 from chalicelib.shared.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.tickets.keys import (
     CONSUMER_ATTRIBUTES,
+    INDEX_KEYS,
     KEY_ATTRIBUTES,
+    SATISFACTION_PK,
+    LifecycleStage,
+    desk_partition,
     desk_status_prefix,
     emitter_partition,
     emitter_status_partition,
     event_item,
+    lifecycle_partition,
+    satisfaction_sk,
     strip_keys,
     ticket_item,
     ticket_pk,
 )
-from chalicelib.tickets.records import TicketEvent, TicketRecord, TicketStatus
+from chalicelib.tickets.records import (
+    SatisfactionCount,
+    TicketEvent,
+    TicketRecord,
+    TicketStatus,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 TICKET = "ticket"
 EVENT = "event"
+SATISFACTION = "satisfaction"
 
 
 class TicketStore(Protocol):
@@ -86,6 +99,20 @@ class TicketStore(Protocol):
         self, partition: str, status: TicketStatus | None, limit: int, cursor: str | None
     ) -> Page[TicketRecord]:
         """A recipient's desk in workflow order (status rank), oldest first."""
+        ...
+
+    def list_lifecycle(
+        self, stage: LifecycleStage, limit: int, cursor: str | None
+    ) -> Page[TicketRecord]:
+        """The tickets of one lifecycle stage, the longest in it first (gsi4)."""
+        ...
+
+    def count_rating_in(self, tx: Transaction, ticket: TicketRecord, stars: int) -> None:
+        """Add a rating of `ticket` to its desk's and category's counters ("satisfaction")."""
+        ...
+
+    def satisfaction_counts(self) -> list[SatisfactionCount]:
+        """Every desk's and category's rating counters (one Query)."""
         ...
 
 
@@ -166,6 +193,27 @@ class DynamoTicketStore:
             raise
         return True
 
+    def count_rating_in(self, tx: Transaction, ticket: TicketRecord, stars: int) -> None:
+        assert isinstance(tx, DynamoTransaction)
+        recipient = ticket.recipient
+        desk = desk_partition(recipient.type, recipient.organisation_id)
+        tx.update(
+            SATISFACTION,
+            self.table_name,
+            {"pk": SATISFACTION_PK, "sk": satisfaction_sk(desk, ticket.category)},
+            "ADD #count :one, stars_total :stars, #per_star :one "
+            "SET item_type = :type, desk = :desk, designation = :designation, category = :category",
+            names={"#count": "count", "#per_star": f"stars_{stars}"},
+            values={
+                ":one": 1,
+                ":stars": stars,
+                ":type": "satisfaction",
+                ":desk": desk,
+                ":designation": recipient.designation,
+                ":category": ticket.category,
+            },
+        )
+
     # Reads
 
     def get(self, ticket_id: str) -> TicketRecord | None:
@@ -215,6 +263,28 @@ class DynamoTicketStore:
         prefix = desk_status_prefix(status) if status else None
         return self._page("gsi2", ("gsi2pk", partition), prefix, limit, cursor, newest_first=False)
 
+    def list_lifecycle(
+        self, stage: LifecycleStage, limit: int, cursor: str | None
+    ) -> Page[TicketRecord]:
+        """One Query on gsi4."""
+        partition = ("gsi4pk", lifecycle_partition(stage))
+        return self._page("gsi4", partition, None, limit, cursor, newest_first=False)
+
+    def satisfaction_counts(self) -> list[SatisfactionCount]:
+        """One Query on the counters' partition (a few dozen items: desks × categories)."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": SATISFACTION_PK},
+        }
+        while True:
+            response = self._table.query(**kwargs)
+            items.extend(response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [satisfaction_count(item) for item in items]
+
     def _page(
         self,
         index: str,
@@ -249,14 +319,29 @@ class DynamoTicketStore:
         )
 
 
+def satisfaction_count(item: dict[str, Any]) -> SatisfactionCount:
+    """A counters item as the report reads it."""
+    return SatisfactionCount(
+        desk=str(item["desk"]),
+        designation=str(item["designation"]),
+        category=str(item["category"]),
+        count=int(item["count"]),
+        stars_total=int(item["stars_total"]),
+        per_stars={
+            name.removeprefix("stars_"): int(value)
+            for name, value in item.items()
+            if name.startswith("stars_") and name != "stars_total"
+        },
+    )
+
+
 def _update_of(
     before: TicketRecord, after: TicketRecord
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
     """The UpdateExpression that turns `before`'s item into `after`'s (version + 1)."""
     old, new = ticket_item(before), ticket_item(after)
     new["version"] = before.version + 1
-    index_keys = {"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"}
-    skip = CONSUMER_ATTRIBUTES | (KEY_ATTRIBUTES - index_keys)
+    skip = CONSUMER_ATTRIBUTES | (KEY_ATTRIBUTES - INDEX_KEYS)
     changed = {k: v for k, v in new.items() if k not in skip and old.get(k) != v}
     removed = [k for k in old if k not in new and k not in skip]
     names = {f"#a{i}": name for i, name in enumerate([*changed, *removed])}

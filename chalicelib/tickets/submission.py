@@ -31,6 +31,7 @@ from pydantic import Field, field_validator
 
 from chalicelib.attachments.models import AttachmentClaim
 from chalicelib.auth import Identity
+from chalicelib.directory import object_key
 from chalicelib.routing.recipients import check_object_number, recipient_for
 from chalicelib.shared.clock import paris_time
 from chalicelib.shared.dynamo import TransactionFailed
@@ -179,7 +180,7 @@ def _checked_ticket(
         ),
         category=category.code,
         subcategory=subcategory.code,
-        object_number=request.object_number,
+        object_number=object_key(request.object_number) if request.object_number else None,
         title=request.title,
         description=request.description,
         contact_email=contact_email,

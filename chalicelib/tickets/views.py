@@ -13,9 +13,11 @@ from chalicelib.tickets.records import (
     EmitterOrganisation,
     EventKind,
     Recipient,
+    Satisfaction,
     TicketEvent,
     TicketRecord,
     TicketStatus,
+    rateable,
 )
 
 
@@ -57,6 +59,16 @@ class HistoryEntry(Model):
     by: Actor
     text: str | None = None
     recipient: RecipientOut | None = None
+    # A rating's stars.
+    stars: int | None = None
+
+
+class SatisfactionOut(Model):
+    """The emitter's rating of the answer (1 to 5 stars, a comment), given once."""
+
+    stars: int
+    comment: str | None = None
+    at: datetime
 
 
 class CommentOut(Model):
@@ -94,6 +106,30 @@ class TicketView(Model):
     # Every attachment of the ticket (submission and comments), oldest first,
     # each with a download URL valid 5 minutes.
     attachments: list[AttachmentLink] = []
+    satisfaction: SatisfactionOut | None = None
+    # Whether the emitter may rate the answer now (resolved, not rated yet).
+    rateable: bool = False
+
+
+class FollowedRequest(Model):
+    """A help request as its follow-up link shows it: what the person wrote, where it
+    stands, its history and the support's replies; no internal detail."""
+
+    reference: str
+    status: TicketStatus
+    subcategory_label: str | None
+    title: str
+    description: str
+    recipient: RecipientOut
+    created_at: datetime
+    updated_at: datetime
+    history: list[HistoryEntry]
+    comments: list[CommentOut]
+    attachments: list[AttachmentLink] = []
+    satisfaction: SatisfactionOut | None = None
+    rateable: bool = False
+    # Until when the link that opened it works.
+    link_expires_at: datetime
 
 
 class TicketChange(Model):
@@ -117,7 +153,12 @@ def entry(event: TicketEvent) -> HistoryEntry:
         by=event.by,
         text=event.text,
         recipient=recipient_out(event.recipient) if event.recipient else None,
+        stars=event.stars,
     )
+
+
+def satisfaction_out(satisfaction: Satisfaction | None) -> SatisfactionOut | None:
+    return SatisfactionOut(**satisfaction.model_dump()) if satisfaction else None
 
 
 def change_of(ticket: TicketRecord, event: TicketEvent) -> TicketChange:
@@ -178,4 +219,32 @@ def view(
             if e.text
         ],
         attachments=list(attachments),
+        satisfaction=satisfaction_out(ticket.satisfaction),
+        rateable=rateable(ticket),
+    )
+
+
+def followed(
+    catalogue: Catalogue,
+    ticket: TicketRecord,
+    events: list[TicketEvent],
+    attachments: Sequence[AttachmentLink],
+    link_expires_at: datetime,
+) -> FollowedRequest:
+    full = view(catalogue, ticket, events, attachments)
+    return FollowedRequest(
+        reference=full.reference,
+        status=full.status,
+        subcategory_label=full.subcategory_label,
+        title=full.title,
+        description=full.description,
+        recipient=full.recipient,
+        created_at=full.created_at,
+        updated_at=full.updated_at,
+        history=full.history,
+        comments=full.comments,
+        attachments=full.attachments,
+        satisfaction=full.satisfaction,
+        rateable=full.rateable,
+        link_expires_at=link_expires_at,
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.conftest import WEEKDAY_NOW, launch, new_context, sign_in
+from tests.browser.test_followup_journeys import resolve, wait_for_mail
 from tests.browser.test_ticket_journeys import choose_m21, png_file
 from tests.e2e.stack import ROOT, LocalStack
 
@@ -63,6 +64,18 @@ def anonymous_pages(page: Page, camera: Camera, stack: LocalStack) -> None:
     page.get_by_role("button", name="Envoyer la demande").click()
     page.get_by_text(re.compile(r"Votre demande \S+ est envoyée")).wait_for()
     camera.shoot("nous-contacter-4-reference")
+    acknowledged = wait_for_mail(stack, "paul.durand@example.fr", "bien été reçue")
+    reference = acknowledged["subject"].split("]")[0].lstrip("[")
+    page.goto(stack.web_url + "/local/mailbox?to=paul.durand@example.fr")
+    page.get_by_role("heading", name=re.compile("bien été reçue")).wait_for()
+    camera.shoot("boite-mail")
+    page.get_by_role("link", name=re.compile("support.suivi.reference=")).click()
+    page.get_by_role("heading", level=2, name="Historique").wait_for()
+    camera.shoot("suivi")
+    resolve(stack, reference, "Votre lien de réinitialisation vient de vous être renvoyé.")
+    page.reload()
+    page.get_by_role("button", name="Envoyer mon avis").wait_for()
+    camera.shoot("suivi-avis")
     page.goto(stack.web_url + "/une/page/inconnue")
     camera.shoot("introuvable")
 
@@ -91,6 +104,10 @@ def alice_pages(page: Page, camera: Camera, stack: LocalStack, files: Path) -> N
     page.get_by_role("table").get_by_role("link").first.click()
     page.get_by_role("heading", level=2, name="Historique").wait_for()
     camera.shoot("ticket-detail")
+    status, mine = stack.request("GET", "/tickets?status=resolved", user="alice")
+    page.goto(f"{stack.web_url}/support/mes-tickets/{mine['items'][0]['ticket_id']}")
+    page.get_by_role("button", name="Envoyer mon avis").wait_for()
+    camera.shoot("ticket-avis")
     page.goto(stack.web_url + "/support/livechat")
     camera.shoot("livechat-demarrer")
     page.get_by_label("Catégorie").select_option(label="Dépôt et suivi des factures")

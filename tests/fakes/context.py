@@ -3,7 +3,8 @@
 `Fakes()` is a fresh world: empty stores, the demo directory, the packaged
 catalogue and the test stage's settings. `fakes.ticket_context()` is the
 `TicketContext` the ticket services take, `fakes.delivery()` the queue
-consumer's; `fake_ticket_context()` builds one on a world of its own.
+consumer's, `fakes.notifying()` the notifications consumer's;
+`fake_ticket_context()` builds one on a world of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from chalicelib.attachments.service import TicketAttachments
 from chalicelib.routing.catalogue import Catalogue, get_catalogue
 from chalicelib.routing.consumers import Delivery
+from chalicelib.routing.notify import Links, Notifying
 from chalicelib.shared.config import Settings
 from chalicelib.shared.dynamo import Transaction
 from chalicelib.tickets.context import TicketContext
@@ -21,7 +23,8 @@ from tests.fakes.attachments import FakeAttachmentRepository, FakeUploadStore
 from tests.fakes.directory import FakeDirectory, demo_directory
 from tests.fakes.idempotency import FakeIdempotency
 from tests.fakes.ratelimit import FakeRateLimiter
-from tests.fakes.routing import FakeMailer, FakeTicketQueues
+from tests.fakes.routing import FakeMailbox, FakeMailer, FakeNoticeLedger, FakeTicketQueues
+from tests.fakes.secrets import FixedKey
 from tests.fakes.tickets import FakeTicketStore
 from tests.fakes.transaction import FakeTransaction
 
@@ -30,6 +33,7 @@ FAKE_SETTINGS = Settings.model_validate(
         "GUICHET_STAGE": "test",
         "SUPPORT_QUEUE_URL": "fake://support-tickets",
         "BUSINESS_QUEUE_URL": "fake://business-tickets",
+        "NOTIFICATIONS_QUEUE_URL": "fake://notifications",
     }
 )
 
@@ -46,6 +50,9 @@ class Fakes:
     limiter: FakeRateLimiter = field(default_factory=FakeRateLimiter)
     mailer: FakeMailer = field(default_factory=FakeMailer)
     queues: FakeTicketQueues = field(default_factory=FakeTicketQueues)
+    ledger: FakeNoticeLedger = field(default_factory=FakeNoticeLedger)
+    mailbox: FakeMailbox = field(default_factory=FakeMailbox)
+    follow_key: FixedKey = field(default_factory=FixedKey)
     catalogue: Catalogue = field(default_factory=get_catalogue)
     settings: Settings = FAKE_SETTINGS
 
@@ -70,6 +77,17 @@ class Fakes:
             store=self.store,
             organisations=self.directory,
             mailer=self.mailer,
+            settings=self.settings,
+        )
+
+    def notifying(self) -> Notifying:
+        """What the notifications consumer sends with, on these fakes."""
+        return Notifying(
+            store=self.store,
+            people=self.directory,
+            mailer=self.mailer,
+            ledger=self.ledger,
+            links=Links(self.settings, self.follow_key),
             settings=self.settings,
         )
 

@@ -23,6 +23,7 @@ from chalicelib.directory import (
     Organisation,
     User,
     UserWithOrganisations,
+    object_key,
 )
 from chalicelib.routing.recipients import SubmissionFacts
 from chalicelib.shared.text import fold
@@ -37,7 +38,7 @@ class FakeDirectory:
         self._users: dict[str, User] = {}
         self._memberships: dict[str, dict[str, Organisation]] = {}
         self._organisations: dict[str, Organisation] = {}
-        # (emitter organisation id, number) -> object
+        # (emitter organisation id, number upper-cased) -> object
         self._objects: dict[tuple[str, str], BusinessObject] = {}
 
     # Seeding, as DirectoryRepository writes
@@ -54,7 +55,8 @@ class FakeDirectory:
 
     def put_business_object(self, obj: BusinessObject) -> None:
         with STATE_LOCK:
-            self._objects[(obj.emitter_organisation_id, obj.number)] = obj.model_copy()
+            key = (obj.emitter_organisation_id, object_key(obj.number))
+            self._objects[key] = obj.model_copy()
 
     def remove_membership(self, user_id: str, organisation_id: str) -> None:
         """The user leaves the organisation (for tests)."""
@@ -84,7 +86,7 @@ class FakeDirectory:
 
     def business_object(self, emitter_organisation_id: str, number: str) -> BusinessObject | None:
         with STATE_LOCK:
-            found = self._objects.get((emitter_organisation_id, number))
+            found = self._objects.get((emitter_organisation_id, object_key(number)))
         return found.model_copy() if found else None
 
     def member_business_objects(
@@ -101,7 +103,7 @@ class FakeDirectory:
         self, user_id: str, organisation_ids: Iterable[str], numbers: Iterable[str], received: bool
     ) -> list[BusinessObject]:
         organisations = list(dict.fromkeys(organisation_ids))
-        wanted = list(dict.fromkeys(numbers))
+        wanted = list(dict.fromkeys(object_key(number) for number in numbers))
         keys = len(organisations) * (1 + len(wanted))
         if not organisations or not wanted or keys > BATCH_GET_MAX_KEYS:
             return []
@@ -110,12 +112,13 @@ class FakeDirectory:
             objects = [
                 obj.model_copy()
                 for obj in self._objects.values()
-                if obj.number in wanted
+                if object_key(obj.number) in wanted
                 and (obj.recipient_organisation_id if received else obj.emitter_organisation_id)
                 in members
             ]
         return sorted(
-            objects, key=lambda obj: (wanted.index(obj.number), obj.emitter_organisation_id)
+            objects,
+            key=lambda obj: (wanted.index(object_key(obj.number)), obj.emitter_organisation_id),
         )
 
     def search_public(self, query: str, limit: int) -> list[Organisation]:
@@ -145,7 +148,16 @@ class FakeDirectory:
         with STATE_LOCK:
             user = self._users.get(user_id)
             membership = self._memberships.get(user_id, {}).get(organisation_id)
-            obj = self._objects.get((organisation_id, object_number)) if object_number else None
+            number = object_key(object_number) if object_number else None
+            obj = self._objects.get((organisation_id, number)) if number else None
+            received = [
+                o.model_copy()
+                for (_, n), o in sorted(self._objects.items())
+                if obj is None
+                and number is not None
+                and n == number
+                and o.recipient_organisation_id == organisation_id
+            ]
             named = (
                 self._organisations.get(recipient_organisation_id)
                 if recipient_organisation_id
@@ -155,6 +167,7 @@ class FakeDirectory:
             user=user.model_copy() if user else None,
             membership=membership,
             business_object=obj.model_copy() if obj else None,
+            received_objects=received,
             named_recipient=named,
         )
 

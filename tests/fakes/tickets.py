@@ -22,15 +22,23 @@ from chalicelib.shared.dynamo import Transaction, TransactionFailed
 from chalicelib.shared.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.tickets.keys import (
     CONSUMER_ATTRIBUTES,
+    LifecycleStage,
+    desk_partition,
     desk_status_prefix,
     emitter_partition,
     emitter_status_partition,
     event_item,
+    lifecycle_partition,
     strip_keys,
     ticket_item,
 )
-from chalicelib.tickets.records import TicketEvent, TicketRecord, TicketStatus
-from chalicelib.tickets.store import EVENT, TICKET
+from chalicelib.tickets.records import (
+    SatisfactionCount,
+    TicketEvent,
+    TicketRecord,
+    TicketStatus,
+)
+from chalicelib.tickets.store import EVENT, SATISFACTION, TICKET
 from tests.fakes.transaction import STATE_LOCK, FakeTransaction, always, fake_transaction
 
 Item = dict[str, Any]
@@ -44,6 +52,8 @@ class FakeTicketStore:
         # ticket id -> event sort key -> event item
         self._events: dict[str, dict[str, Item]] = {}
         self._counters: dict[int, int] = {}
+        # (desk, category) -> counters item
+        self._satisfaction: dict[tuple[str, str], Item] = {}
 
     # Writes
 
@@ -117,6 +127,21 @@ class FakeTicketStore:
             stored["notified_seq"] = dispatch_seq
             return True
 
+    def count_rating_in(self, tx: Transaction, ticket: TicketRecord, stars: int) -> None:
+        desk = desk_partition(ticket.recipient.type, ticket.recipient.organisation_id)
+        key = (desk, ticket.category)
+
+        def write() -> None:
+            item = self._satisfaction.setdefault(
+                key, {"count": 0, "stars_total": 0, "per_stars": {}}
+            )
+            item.update(desk=desk, designation=ticket.recipient.designation, category=key[1])
+            item["count"] += 1
+            item["stars_total"] += stars
+            item["per_stars"][str(stars)] = item["per_stars"].get(str(stars), 0) + 1
+
+        fake_transaction(tx).add(SATISFACTION, always, write)
+
     # Reads
 
     def get(self, ticket_id: str) -> TicketRecord | None:
@@ -148,6 +173,17 @@ class FakeTicketStore:
     ) -> Page[TicketRecord]:
         prefix = desk_status_prefix(status) if status else None
         return self._query("gsi2", partition, prefix, limit, cursor, False)
+
+    def list_lifecycle(
+        self, stage: LifecycleStage, limit: int, cursor: str | None
+    ) -> Page[TicketRecord]:
+        return self._query("gsi4", lifecycle_partition(stage), None, limit, cursor, False)
+
+    def satisfaction_counts(self) -> list[SatisfactionCount]:
+        with STATE_LOCK:
+            # The partition's sort order: {desk}#{category}.
+            keys = sorted(self._satisfaction, key=lambda key: f"{key[0]}#{key[1]}")
+            return [SatisfactionCount.model_validate(self._satisfaction[key]) for key in keys]
 
     def _query(
         self,

@@ -78,6 +78,7 @@ def test_help_request_gets_a_reference_and_reaches_the_support_desk(
         ({"category": "FACTURE", "subcategory": "M20"}, "subcategory"),  # connected only
         ({"category": "STRUCTURE", "subcategory": "S10"}, "subcategory"),
         ({"subcategory": "S99"}, "subcategory"),
+        ({"subcategory": "S01"}, "subcategory"),  # offered without an account, not for "password"
         ({"email_confirmation": "paul.durant@exemple.fr"}, "email_confirmation"),
         ({"email": "pas-une-adresse", "email_confirmation": "pas-une-adresse"}, "email"),
         ({"siret": "41287395000016"}, "siret"),  # wrong Luhn key

@@ -55,6 +55,13 @@ def test_anonymous_routes_are_exactly_those_the_contract_allows(client: Any) -> 
         ("/tickets/attachments/{attachment_id}", "get"),
         ("/help/problems", "get"),
         ("/help/requests", "post"),
+        # Following a help request: the follow-up link's token, not an account.
+        ("/help/requests/{reference}", "get"),
+        ("/help/requests/{reference}/comments", "post"),
+        ("/help/requests/{reference}/reopen", "post"),
+        ("/help/requests/{reference}/close", "post"),
+        ("/help/requests/{reference}/satisfaction", "put"),
+        ("/local/mailbox", "get"),
         ("/assistant/suggestions", "get"),
         ("/assistant/suggestions/deflections", "post"),
     }
@@ -66,3 +73,17 @@ def test_anonymous_routes_are_exactly_those_the_contract_allows(client: Any) -> 
         if {} in operation["security"]
     }
     assert anonymous <= contract_anonymous
+
+
+def test_the_follow_up_routes_document_the_headers_they_read(client: Any) -> None:
+    document = json.loads(client.http.get("/openapi.json").body)
+    paths = document["paths"]
+
+    def headers(path: str, method: str) -> set[str]:
+        return {p["name"] for p in paths[path][method]["parameters"] if p["in"] == "header"}
+
+    assert headers("/help/requests/{reference}", "get") == {"X-Follow-Token"}
+    assert headers("/help/requests/{reference}/comments", "post") == {
+        "X-Follow-Token",
+        "X-Upload-Token",
+    }

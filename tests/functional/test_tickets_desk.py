@@ -266,10 +266,14 @@ def test_emitter_is_emailed_when_the_recipient_replies(
         for m in sent_mail()
         if m.destinations["ToAddresses"] == ["compta@boulangerie-martin.example.fr"]
     ]
-    assert len(to_emitter) == 1
-    assert reference in to_emitter[0].subject
-    assert "Merci de joindre le bon de livraison." in to_emitter[0].body
-    assert len(sent_mail()) == before + 2  # the reply, and the mairie's arrival e-mail
+    # The acknowledgement of the submission, then the reply.
+    assert len(to_emitter) == 2
+    assert all(reference in mail.subject for mail in to_emitter)
+    # moto keeps the HTML part of an e-mail that has both.
+    assert "Merci de joindre le bon de livraison." in to_emitter[1].body
+    assert f"/support/mes-tickets/{ticket_id}" in to_emitter[1].body
+    # The acknowledgement, the reply, and the mairie's arrival e-mail.
+    assert len(sent_mail()) == before + 3
 
 
 def test_transfer_sends_a_business_ticket_to_the_tool_support(

@@ -128,10 +128,12 @@ def test_ticket_shows_history_with_who_and_when_and_recipient(
             "by": {"user_id": "alice", "name": "Alice Martin", "role": "emitter"},
             "text": None,
             "recipient": None,
+            "stars": None,
         }
     ]
     assert ticket["comments"] == []
     assert ticket["attachments"] == []
+    assert (ticket["satisfaction"], ticket["rateable"]) == (None, False)
 
 
 def test_list_and_get_stay_within_their_call_budget(

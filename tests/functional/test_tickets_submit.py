@@ -61,6 +61,16 @@ def test_m20_ticket_about_an_invoice_goes_to_the_invoice_recipient(
     assert body["message"] == CONFIRMATION
 
 
+def test_an_object_number_typed_in_lower_case_finds_its_recipient(client: Any, auth: Auth) -> None:
+    response = submit(client, auth("alice"), {"object_number": "fa-2026-0002"})
+
+    assert response.status_code == 201, response.body
+    assert json.loads(response.body)["recipient"]["designation"] == "Mairie de Valbourg"
+    ticket_id = json.loads(response.body)["ticket_id"]
+    ticket = json.loads(client.http.get(f"/tickets/{ticket_id}", headers=auth("alice")).body)
+    assert ticket["object_number"] == "FA-2026-0002"
+
+
 def test_references_are_unique_and_increasing(client: Any, auth: Auth) -> None:
     references = [
         json.loads(submit(client, auth("alice"), {"title": f"Question {n}"}).body)["reference"]

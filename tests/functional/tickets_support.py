@@ -1,12 +1,13 @@
 """Test support for tickets: what Lambda's event sources do, done by hand over moto.
 
-`RoutingPump` plays the two event source mappings of the routing path:
+`RoutingPump` plays the event source mappings of the routing path:
 - the tickets table's stream -> `dispatch_tickets` (records read with the
   dynamodbstreams client, TRAPS.md's `account_id_endpoint_mode="disabled"`; a
   batch whose handler raises stays pending and is offered again, as Lambda
   retries a stream batch);
-- each recipient queue -> its consumer (receive, invoke, delete on success; a
-  failure leaves the message to come back, and SQS dead-letters it after 5).
+- each recipient queue, and the notifications queue -> its consumer (receive,
+  invoke, delete on success; a failure leaves the message to come back, and SQS
+  dead-letters it after 5).
 Its own boto3 clients are not the app's, so `aws_calls` counts only the app.
 """
 
@@ -20,7 +21,11 @@ from typing import Any
 import pytest
 
 REGION = "eu-west-3"
-CONSUMERS = {"support": "deliver_support_tickets", "business": "deliver_business_tickets"}
+CONSUMERS = {
+    "support": "deliver_support_tickets",
+    "business": "deliver_business_tickets",
+    "notifications": "send_notifications",
+}
 
 
 class BatchItemFailedError(Exception):
@@ -150,7 +155,7 @@ class RoutingPump:
             raise BatchItemFailedError(payload["batchItemFailures"])
 
     def run(self) -> None:
-        """Dispatch, then deliver on both queues: the whole routing path once."""
+        """Dispatch, then deliver on every queue: the whole routing path once."""
         self.dispatch()
         for queue in CONSUMERS:
             self.deliver(queue)
@@ -169,7 +174,11 @@ class RoutingPump:
 def routing(client: Any, aws_env: dict[str, str]) -> RoutingPump:
     return RoutingPump(
         client,
-        {"support": aws_env["SUPPORT_QUEUE_URL"], "business": aws_env["BUSINESS_QUEUE_URL"]},
+        {
+            "support": aws_env["SUPPORT_QUEUE_URL"],
+            "business": aws_env["BUSINESS_QUEUE_URL"],
+            "notifications": aws_env["NOTIFICATIONS_QUEUE_URL"],
+        },
         aws_env["TICKETS_TABLE"],
     )
 

@@ -28,7 +28,12 @@ def test_stage_config_has_no_empty_placeholder_that_would_hide_a_test_variable()
 
 def test_resource_names_default_from_the_stage() -> None:
     settings = Settings.model_validate(
-        {"GUICHET_STAGE": "dev", "SUPPORT_QUEUE_URL": "u", "BUSINESS_QUEUE_URL": "u"}
+        {
+            "GUICHET_STAGE": "dev",
+            "SUPPORT_QUEUE_URL": "u",
+            "BUSINESS_QUEUE_URL": "u",
+            "NOTIFICATIONS_QUEUE_URL": "u",
+        }
     )
 
     assert settings.tickets_table == resource_name("dev", "tickets") == "guichet-dev-tickets"
@@ -42,6 +47,7 @@ def test_fixed_clock_needs_an_offset() -> None:
                 "GUICHET_NOW": "2026-12-04T18:29:00",
                 "SUPPORT_QUEUE_URL": "u",
                 "BUSINESS_QUEUE_URL": "u",
+                "NOTIFICATIONS_QUEUE_URL": "u",
             }
         )
 
@@ -63,10 +69,11 @@ def test_fixed_clock_is_honoured_in_the_local_stage_only(monkeypatch: pytest.Mon
 
 
 def test_every_resource_env_var_is_a_setting() -> None:
-    from infra.resources import BUCKETS, QUEUES, TABLES
+    from infra.resources import BUCKETS, QUEUES, SECRETS, TABLES
 
     names = {table.env_var for table in TABLES} | {bucket.env_var for bucket in BUCKETS}
     names |= {queue.env_var for queue in QUEUES if queue.env_var}
+    names |= {secret.env_var for secret in SECRETS}
 
     assert names <= set(Settings.env_var_names())
 

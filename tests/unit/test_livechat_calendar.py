@@ -187,3 +187,24 @@ def test_is_open_checks_are_fast_when_warm(calendar: WorkingCalendar) -> None:
     rate = 20 * len(instants) / (timer.perf_counter() - started)
 
     assert rate > 50_000
+
+
+# Working days (the tickets' reminders count them)
+
+
+def test_working_days_keep_the_wall_clock_time_across_a_dst_change(
+    calendar: WorkingCalendar,
+) -> None:
+    # Summer time ends on Sunday 25 October 2026.
+    friday = at("2026-10-23T10:00:00+02:00")
+
+    assert calendar.add_working_days(friday, 1).isoformat() == "2026-10-26T10:00:00+01:00"
+
+
+def test_working_days_skip_christmas_and_new_year(calendar: WorkingCalendar) -> None:
+    thursday = at("2026-12-24T15:00:00+01:00")
+
+    # Friday 25th and Friday 1st are public holidays.
+    assert calendar.add_working_days(thursday, 4).isoformat() == "2026-12-31T15:00:00+01:00"
+    assert calendar.add_working_days(thursday, 5).isoformat() == "2027-01-04T15:00:00+01:00"
+    assert calendar.add_working_days(thursday, 0) == thursday

@@ -16,7 +16,6 @@ from chalicelib.tickets.keys import event_item, ticket_item
 from chalicelib.tickets.records import (
     STATUSES,
     Actor,
-    EmitterNotice,
     Recipient,
     TicketEvent,
     TicketRecord,
@@ -150,13 +149,10 @@ def test_counters_events_and_removals_are_not_dispatched() -> None:
         dispatch_for(StreamRecord(event_name="INSERT", new_image=_image(event_item(event)))) is None
     )
     assert dispatch_for(StreamRecord(event_name="REMOVE", old_image=counter)) is None
-    assert (
-        notice_for(StreamRecord(event_name="INSERT", new_image=_image(event_item(event)))) is None
-    )
+    assert notice_for(StreamRecord(event_name="INSERT", new_image=counter)) is None
 
 
-def test_reply_event_calls_for_an_email_only_when_inserted() -> None:
-    notice = EmitterNotice(to="alice@example.fr", reference="T-2026-000001", title="Facture")
+def test_reply_event_calls_for_a_notice_only_when_inserted() -> None:
     event = TicketEvent(
         event_id="e2",
         ticket_id="t1",
@@ -165,14 +161,32 @@ def test_reply_event_calls_for_an_email_only_when_inserted() -> None:
         by=Actor(user_id="marc", name="Marc", role="agent"),
         status="waiting_for_user",
         text="Merci de joindre le bon.",
-        notice=notice,
     )
     image = _image(event_item(event))
 
     inserted = notice_for(StreamRecord(event_name="INSERT", new_image=image))
 
-    assert inserted is not None and inserted.notice == notice
+    assert inserted is not None
+    assert (inserted.ticket_id, inserted.event_id, inserted.kind) == ("t1", "e2", "replied")
     assert notice_for(StreamRecord(event_name="MODIFY", new_image=image, old_image=image)) is None
+
+
+@pytest.mark.parametrize("kind", ["delivered", "assigned", "rated"])
+def test_events_that_concern_nobody_else_call_for_no_notice(kind: str) -> None:
+    event = TicketEvent.model_validate(
+        {
+            "event_id": "e3",
+            "ticket_id": "t1",
+            "kind": kind,
+            "at": NOW,
+            "by": {"name": "Guichet", "role": "system"},
+            "status": "in_progress",
+        }
+    )
+
+    record = StreamRecord(event_name="INSERT", new_image=_image(event_item(event)))
+
+    assert notice_for(record) is None
 
 
 def test_stream_arn_is_derived_from_the_stage(monkeypatch: pytest.MonkeyPatch) -> None:

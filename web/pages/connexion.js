@@ -47,6 +47,8 @@ export async function render(main, { session }) {
         h('caption', {}, 'Utilisateurs de démonstration'),
         h('thead', {}, h('tr', {}, ['Se connecter en tant que', 'Nom', 'Profil', 'Rôles', 'Structures'].map((text) => h('th', { scope: 'col' }, text)))),
         h('tbody', {}, rows)))))),
+    h('p', { class: 'fr-mt-3w' }, 'Les e-mails envoyés par Guichet (accusés de réception, liens de suivi, réponses) arrivent dans la ',
+      h('a', { href: '/local/mailbox' }, 'boîte de réception locale'), '.'),
   );
 
   async function signIn(userId) {

@@ -132,7 +132,7 @@ export async function render(main) {
           h('div', { class: 'fr-alert fr-alert--success' },
             h('h3', { class: 'fr-alert__title' }, `Votre demande ${accepted.reference} est envoyée`),
             h('p', {}, accepted.message)),
-          h('p', { class: 'fr-mt-3w' }, 'Un e-mail de confirmation vous est adressé. Gardez la référence ci-dessus : elle identifie votre demande auprès du support.'));
+          h('p', { class: 'fr-mt-3w' }, 'Un e-mail de confirmation vous est adressé, avec un lien personnel pour suivre votre demande, y répondre ou y joindre des fichiers, sans compte. Gardez la référence ci-dessus : elle identifie votre demande auprès du support.'));
       } catch (error) {
         showErrors(form, error);
         submit.disabled = false;

@@ -159,6 +159,27 @@ class DirectoryContract:
         assert facts.business_object.status == "SUSPENDUE"
         assert facts.named_recipient == MAIRIE
 
+    def test_object_numbers_match_whatever_their_case(self, directory: Directory) -> None:
+        issued = directory.reads.business_object(BOULANGERIE_ID, " fa-2026-0002")
+        mine = directory.reads.member_business_objects("alice", [BOULANGERIE_ID], ["fa-2026-0002"])
+        received = directory.reads.received_business_objects("bruno", [MAIRIE_ID], ["Fc-2026-0001"])
+        facts = directory.facts.for_submission("alice", BOULANGERIE_ID, "fa-2026-0003", None)
+
+        assert issued is not None and issued.number == "FA-2026-0002"
+        assert numbers(mine) == ["FA-2026-0002"]
+        assert numbers(received) == ["FC-2026-0001"]
+        assert facts.business_object is not None and facts.business_object.number == "FA-2026-0003"
+
+    def test_a_submission_by_a_public_body_finds_the_object_it_received(
+        self, directory: Directory
+    ) -> None:
+        facts = directory.facts.for_submission("bruno", MAIRIE_ID, "fc-2026-0001", None)
+
+        assert facts.business_object is None
+        assert [(o.number, o.emitter_organisation_id) for o in facts.received_objects] == [
+            ("FC-2026-0001", DUPONT_ID)
+        ]
+
     def test_a_non_member_has_no_membership_and_unknown_things_are_none(
         self, directory: Directory
     ) -> None:
@@ -170,6 +191,7 @@ class DirectoryContract:
             None,
             None,
         )
+        assert facts.received_objects == []
         bare = directory.facts.for_submission("nobody", BOULANGERIE_ID, None, None)
         assert bare.user is None and bare.membership is None
 

@@ -22,7 +22,7 @@ from chalicelib.endpoints import wiring
 from chalicelib.shared.dynamo import Transaction, TransactionFailed
 from chalicelib.shared.errors import InvalidFieldsError
 from chalicelib.shared.pagination import Page
-from chalicelib.tickets.keys import desk_partition
+from chalicelib.tickets.keys import LIFECYCLE_STAGES, LifecycleStage, desk_partition
 from chalicelib.tickets.records import (
     SYSTEM,
     Actor,
@@ -351,6 +351,77 @@ class TicketStoreContract:
         assert marks == [True, False, True, False]
         assert tickets.stored("t1").notified_seq == 2
         assert tickets.store.mark_notified("ghost", 1) is False
+
+    # The lifecycle job's index (gsi4)
+
+    def test_each_lifecycle_stage_lists_its_tickets_longest_in_it_first(
+        self, tickets: Tickets
+    ) -> None:
+        for record in [
+            ticket("t1", status="waiting_for_user", status_since=at(11)),
+            ticket("t2", status="waiting_for_user", status_since=at(9)),
+            ticket("t3", status="waiting_for_user", status_since=at(8), reminded_at=at(12)),
+            ticket("t4", status="resolved", status_since=at(10), resolved_at=at(10)),
+            ticket("t5", status="in_progress", status_since=at(7)),
+            ticket("t6", status="closed", status_since=at(7)),
+        ]:
+            tickets.create(record)
+
+        def stage(name: LifecycleStage) -> list[str]:
+            return [t.ticket_id for t in tickets.store.list_lifecycle(name, 10, None).items]
+
+        assert stage("waiting") == ["t2", "t1"]
+        assert stage("reminded") == ["t3"]
+        assert stage("resolved") == ["t4"]
+
+    def test_a_ticket_moves_through_the_stages_as_it_changes(self, tickets: Tickets) -> None:
+        waiting = ticket("t1", status="waiting_for_user", status_since=at(9))
+        tickets.create(waiting)
+
+        reminded = tickets.change(waiting, at(10), "e2", "reminded", reminded_at=at(10))
+        in_reminded = tickets.store.list_lifecycle("reminded", 10, None).items
+        in_waiting = tickets.store.list_lifecycle("waiting", 10, None).items
+        tickets.change(reminded, at(11), "e3", "closed", status="closed", reminded_at=None)
+
+        assert ([t.ticket_id for t in in_reminded], in_waiting) == (["t1"], [])
+        for name in LIFECYCLE_STAGES:
+            assert tickets.store.list_lifecycle(name, 10, None).items == []
+
+    def test_a_lifecycle_stage_pages_through_cursors(self, tickets: Tickets) -> None:
+        for n in range(3):
+            tickets.create(ticket(f"t{n}", status="resolved", status_since=at(9 + n)))
+
+        pages = all_pages(lambda cursor: tickets.store.list_lifecycle("resolved", 2, cursor))
+
+        assert [ticket_id for page in pages for ticket_id in page] == ["t0", "t1", "t2"]
+        assert pages[0] == ["t0", "t1"]
+
+    # Satisfaction counters
+
+    def test_ratings_add_up_per_desk_and_category(self, tickets: Tickets) -> None:
+        rated = [
+            (ticket("t1"), 5),
+            (ticket("t2"), 2),
+            (ticket("t3", category="AUTRE", subcategory="S90"), 4),
+            (ticket("t4", recipient=MAIRIE, category="FACTURE", subcategory="M20"), 3),
+        ]
+        for record, stars in rated:
+            tx = tickets.transaction()
+            tickets.store.count_rating_in(tx, record, stars)
+            tx.commit()
+
+        counts = tickets.store.satisfaction_counts()
+
+        assert [
+            (c.desk, c.designation, c.category, c.count, c.stars_total, c.per_stars) for c in counts
+        ] == [
+            (MAIRIE_DESK, "Mairie de Valbourg", "FACTURE", 1, 3, {"3": 1}),
+            (SUPPORT_DESK, "Support Chorus Pro", "AUTRE", 1, 4, {"4": 1}),
+            (SUPPORT_DESK, "Support Chorus Pro", "CONNEXION", 2, 7, {"2": 1, "5": 1}),
+        ]
+
+    def test_no_rating_no_counter(self, tickets: Tickets) -> None:
+        assert tickets.store.satisfaction_counts() == []
 
     # History
 

@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.routing.consumers import UndeliverableError, deliver_ticket
 from chalicelib.routing.dispatch import StreamRecord, TicketDispatch, dispatch_changes
+from chalicelib.routing.notify import send_notices
 from chalicelib.shared import dynamo
 from chalicelib.tickets.desk import reply_ticket, transfer_ticket
 from chalicelib.tickets.keys import event_item, ticket_item
@@ -43,7 +44,7 @@ def test_a_new_ticket_is_dispatched_to_its_recipients_queue_once(fakes: Fakes) -
         StreamRecord(event_name="MODIFY", new_image=image, old_image=image),
     ]
 
-    sent = dispatch_changes(records, fakes.queues, fakes.mailer, fakes.settings)
+    sent = dispatch_changes(records, fakes.queues)
 
     assert sent == 1
     assert [(m.ticket_id, m.dispatch_seq) for m in fakes.queues.on("business")] == [
@@ -52,7 +53,7 @@ def test_a_new_ticket_is_dispatched_to_its_recipients_queue_once(fakes: Fakes) -
     assert fakes.queues.on("support") == []
 
 
-def test_a_reply_event_mails_the_emitter(fakes: Fakes) -> None:
+def test_a_reply_event_becomes_a_notice_its_consumer_mails_the_emitter(fakes: Fakes) -> None:
     ctx = fakes.ticket_context()
     ticket_id = in_progress(ctx, SOPHIE)
     reply_ticket(ctx, SOPHIE, ticket_id, "Réinitialisez votre mot de passe.", "resolved", LATER)
@@ -63,16 +64,17 @@ def test_a_reply_event_mails_the_emitter(fakes: Fakes) -> None:
     dispatch_changes(
         [StreamRecord(event_name="INSERT", new_image=dynamo.serialize(event_item(reply)))],
         fakes.queues,
-        fakes.mailer,
-        fakes.settings,
     )
+    [notice] = fakes.queues.notices
+    send_notices(notice.model_dump_json(), fakes.notifying(), LATER)
 
     [mail] = fakes.mailer.sent
     assert (mail.to, mail.subject) == (
         "alice.martin@boulangerie-martin.example.fr",
-        "[T-2026-000001] Réponse à votre ticket",
+        "[T-2026-000001] Une réponse a été apportée à votre demande",
     )
     assert "Réinitialisez votre mot de passe." in mail.text
+    assert f"/support/mes-tickets/{ticket_id}" in mail.text
 
 
 def test_a_delivery_mails_the_business_service_and_a_redelivery_does_nothing(

@@ -178,9 +178,7 @@ def test_only_the_assignee_replies(ctx: TicketContext) -> None:
     assert refused.value.detail == "Ce ticket est pris en charge par un autre agent."
 
 
-def test_a_reply_carries_the_notice_the_emitter_is_mailed_from(
-    ctx: TicketContext, fakes: Fakes
-) -> None:
+def test_a_reply_is_one_history_event_by_the_agent(ctx: TicketContext, fakes: Fakes) -> None:
     ticket_id = in_progress(ctx, SOPHIE)
 
     change = desk.reply_ticket(
@@ -190,16 +188,13 @@ def test_a_reply_carries_the_notice_the_emitter_is_mailed_from(
     assert change.status == "waiting_for_user"
     found = fakes.store.get_with_history(ticket_id)
     assert found is not None
-    notice = found[1][-1].notice
-    assert notice is not None
-    assert (notice.to, notice.reference, notice.title) == (
-        "alice.martin@boulangerie-martin.example.fr",
-        "T-2026-000001",
-        "Connexion impossible",
+    reply = found[1][-1]
+    assert (reply.kind, reply.by.user_id, reply.text) == (
+        "replied",
+        "sophie",
+        "Pouvez-vous préciser ?",
     )
-
-
-# Transferring
+    assert found[0].status_since == LATER
 
 
 def test_a_business_agent_transfers_to_the_support_which_gets_it_again(

@@ -98,6 +98,12 @@ def test_only_subcategories_offered_without_an_account_are_accepted(fakes: Fakes
     assert refused_fields(fakes, problem="no-such-problem") == ["problem"]
 
 
+def test_a_subcategory_that_does_not_fit_the_problem_is_refused(fakes: Fakes) -> None:
+    # "password" is S02; S01 is offered without an account, but for another problem.
+    assert refused_fields(fakes, problem="password", subcategory="S01") == ["subcategory"]
+    assert fakes.store.all_tickets() == []
+
+
 def test_past_five_requests_an_hour_from_one_email_a_429_says_when_to_come_back(
     fakes: Fakes,
 ) -> None:

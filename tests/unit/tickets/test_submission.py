@@ -15,8 +15,10 @@ from tests.fakes.context import Fakes
 from tests.fakes.transaction import FakeTransaction
 from tests.unit.given import (
     ALICE,
+    BRUNO,
     CLAIRE,
     INVOICE_REQUEST,
+    MAIRIE_ID,
     NOW,
     SUPPORT_REQUEST,
     ready_upload,
@@ -143,7 +145,43 @@ def test_an_object_another_organisation_issued_is_refused(ctx: TicketContext) ->
         submitted(ctx, INVOICE_REQUEST, object_number="FC-2026-0001")
 
     assert fields(refused) == ["object_number"]
-    assert refused.value.detail == "Aucun objet de ce numéro n'a été émis par cette structure."
+    assert refused.value.detail == (
+        "Aucun objet de ce numéro n'a été émis ou reçu par cette structure."
+    )
+
+
+def test_an_object_number_matches_whatever_its_case(ctx: TicketContext, fakes: Fakes) -> None:
+    accepted = submitted(ctx, INVOICE_REQUEST, object_number=" fa-2026-0003 ")
+
+    assert accepted.recipient.designation == "Mairie de Valbourg"
+    [stored] = fakes.store.all_tickets()
+    assert stored.object_number == "FA-2026-0003"
+
+
+def test_a_public_body_may_ask_the_support_about_an_object_it_received(
+    ctx: TicketContext, fakes: Fakes
+) -> None:
+    accepted = submitted(
+        ctx,
+        INVOICE_REQUEST,
+        caller=BRUNO,
+        organisation_id=MAIRIE_ID,
+        subcategory="S20",
+        object_number="fc-2026-0001",
+    )
+
+    assert accepted.recipient.type == "support"
+    [stored] = fakes.store.all_tickets()
+    assert stored.object_number == "FC-2026-0001"
+
+
+def test_a_public_body_does_not_send_a_business_ticket_about_what_it_received(
+    ctx: TicketContext,
+) -> None:
+    with pytest.raises(InvalidFieldsError) as refused:
+        submitted(ctx, INVOICE_REQUEST, caller=BRUNO, organisation_id=MAIRIE_ID)
+
+    assert fields(refused) == ["object_number"]
 
 
 def test_an_object_of_another_kind_than_the_category_is_refused(ctx: TicketContext) -> None:
