@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from chalice import Chalice
 
-from chalicelib.endpoints import assistant, attachments, identity, livechat, routing, tickets
+from chalicelib.endpoints import assistant, attachments, desk, identity, livechat, routing, tickets
 from chalicelib.endpoints.api import problem_middleware
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ app.register_blueprint(livechat.blueprint)
 app.register_blueprint(assistant.blueprint)
 app.register_blueprint(attachments.blueprint)
 app.register_blueprint(tickets.blueprint)
+app.register_blueprint(desk.blueprint)
 app.register_blueprint(routing.blueprint)
 
 # LiveChat push. WebSocket handlers must be declared on the app: on a Blueprint

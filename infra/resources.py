@@ -118,19 +118,24 @@ PK, SK = Key("pk"), Key("sk")
 GSI1 = Index("gsi1", Key("gsi1pk"), Key("gsi1sk"))
 GSI2 = Index("gsi2", Key("gsi2pk"), Key("gsi2sk"))
 GSI3 = Index("gsi3", Key("gsi3pk"), Key("gsi3sk"))
+GSI4 = Index("gsi4", Key("gsi4pk"), Key("gsi4sk"))
+GSI5 = Index("gsi5", Key("gsi5pk"), Key("gsi5sk"))
 
 # Users, organisations, memberships and invoices (read side of the portal).
 DIRECTORY = Table("directory", "DIRECTORY_TABLE", PK, SK, indexes=(GSI1,))
 # Tickets, their history, comments and attachments; the reference counter.
 # gsi1: an emitter's tickets; gsi2: a recipient's desk (by status); gsi3: an
-# emitter's tickets of one status (see chalicelib/ticket_records.py).
+# emitter's tickets of one status; gsi4: a desk by date; gsi5: a desk's tickets
+# waiting for their recipient, longest wait first (see chalicelib/tickets/keys.py).
+# Also the desk's search index, internal notes and canned answers (tickets/search.py,
+# notes.py, answers.py).
 # The stream feeds the dispatcher: a ticket written is a ticket routed.
 TICKETS = Table(
     "tickets",
     "TICKETS_TABLE",
     PK,
     SK,
-    indexes=(GSI1, GSI2, GSI3),
+    indexes=(GSI1, GSI2, GSI3, GSI4, GSI5),
     ttl_attribute="expires_at",
     stream="NEW_AND_OLD_IMAGES",
 )

@@ -14,6 +14,11 @@ Access patterns, each a key or an index (never a Scan):
   a recipient's desk             gsi2: DESK#support or DESK#business#{org} /
                                  {rank}-{status}#{created}#{id}: with a status, begins_with;
                                  without, the whole desk in workflow order, oldest first
+  a desk by date                 gsi4: the desk / {created}#{id}, newest or oldest first
+  a desk by waiting time         gsi5 (sparse: only tickets waiting for their recipient,
+                                 submitted or in_progress): the desk / {awaiting since}#{id}
+  a desk's search terms          SEARCH#{desk}#{term} / {created}#{id} (chalicelib/tickets/
+                                 search.py), written with the ticket in its transaction
   the next reference             UpdateItem ADD on the year's counter
 """
 
@@ -72,12 +77,27 @@ def ticket_item(ticket: TicketRecord) -> dict[str, Any]:
         "gsi2pk": desk_partition(ticket.recipient.type, ticket.recipient.organisation_id),
         "gsi2sk": desk_status_prefix(ticket.status) + created,
     }
+    item.update(desk_index_keys(ticket, created))
     if ticket.emitter_user_id:
         item["gsi1pk"] = emitter_partition(ticket.emitter_user_id)
         item["gsi1sk"] = created
         item["gsi3pk"] = emitter_status_partition(ticket.emitter_user_id, ticket.status)
         item["gsi3sk"] = created
     return item
+
+
+# The statuses in which a ticket waits for its recipient (its ageing clock runs).
+RECIPIENT_COURT: frozenset[TicketStatus] = frozenset({"submitted", "in_progress"})
+
+
+def desk_index_keys(ticket: TicketRecord, created: str) -> dict[str, str]:
+    """gsi4 (the desk by date) and, while it waits for its recipient, gsi5 (by waiting)."""
+    desk = desk_partition(ticket.recipient.type, ticket.recipient.organisation_id)
+    keys = {"gsi4pk": desk, "gsi4sk": created}
+    if ticket.status in RECIPIENT_COURT:
+        awaiting = ticket.awaiting_since or ticket.created_at
+        keys.update(gsi5pk=desk, gsi5sk=f"{sort_instant(awaiting)}#{ticket.ticket_id}")
+    return keys
 
 
 def event_item(event: TicketEvent) -> dict[str, Any]:
@@ -89,9 +109,9 @@ def event_item(event: TicketEvent) -> dict[str, Any]:
     }
 
 
-KEY_ATTRIBUTES = frozenset(
-    {"pk", "sk", "item_type", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"}
-)
+# The index keys of a ticket item: a change rewrites those that moved.
+INDEX_KEYS = frozenset({f"gsi{n}{part}" for n in (1, 2, 3, 4, 5) for part in ("pk", "sk")})
+KEY_ATTRIBUTES = frozenset({"pk", "sk", "item_type"}) | INDEX_KEYS
 
 
 def strip_keys(item: dict[str, Any]) -> dict[str, Any]:

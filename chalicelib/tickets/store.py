@@ -9,7 +9,8 @@ conditioned on the version read (optimistic locking), and never touches the
 attributes the queue consumer owns (`delivered_seq`, `notified_seq`).
 
 Labels of the items this store adds to a transaction: "ticket" (its condition
-fails when the ticket exists already, or moved since it was read) and "event".
+fails when the ticket exists already, or moved since it was read), "event", and
+the desk's search index items ("search:{n}", "unsearch:{n}": tickets/search.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from chalicelib.shared.dynamo import (
 from chalicelib.shared.pagination import Page, decode_cursor, encode_cursor
 from chalicelib.tickets.keys import (
     CONSUMER_ATTRIBUTES,
+    INDEX_KEYS,
     KEY_ATTRIBUTES,
     desk_status_prefix,
     emitter_partition,
@@ -35,6 +37,7 @@ from chalicelib.tickets.keys import (
     ticket_pk,
 )
 from chalicelib.tickets.records import TicketEvent, TicketRecord, TicketStatus
+from chalicelib.tickets.search import index_in
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -116,6 +119,8 @@ class DynamoTicketStore:
         assert isinstance(tx, DynamoTransaction)
         tx.put(TICKET, self.table_name, ticket_item(ticket), condition="attribute_not_exists(pk)")
         tx.put(EVENT, self.table_name, event_item(event))
+        # The desk's search index, in the ticket's own transaction (tickets/search.py).
+        index_in(tx, self.table_name, None, ticket)
 
     def change_in(
         self, tx: Transaction, before: TicketRecord, after: TicketRecord, event: TicketEvent
@@ -132,6 +137,8 @@ class DynamoTicketStore:
             values={**values, ":read_version": before.version},
         )
         tx.put(EVENT, self.table_name, event_item(event))
+        # The desk's search index follows a transfer or a new title (tickets/search.py).
+        index_in(tx, self.table_name, before, after)
 
     def mark_delivered(self, ticket_id: str, dispatch_seq: int, event: TicketEvent) -> bool:
         tx = DynamoTransaction(self._client)
@@ -255,8 +262,7 @@ def _update_of(
     """The UpdateExpression that turns `before`'s item into `after`'s (version + 1)."""
     old, new = ticket_item(before), ticket_item(after)
     new["version"] = before.version + 1
-    index_keys = {"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"}
-    skip = CONSUMER_ATTRIBUTES | (KEY_ATTRIBUTES - index_keys)
+    skip = CONSUMER_ATTRIBUTES | (KEY_ATTRIBUTES - INDEX_KEYS)
     changed = {k: v for k, v in new.items() if k not in skip and old.get(k) != v}
     removed = [k for k in old if k not in new and k not in skip]
     names = {f"#a{i}": name for i, name in enumerate([*changed, *removed])}
