@@ -127,10 +127,10 @@ def test_a_chat_from_queue_to_rating_and_claudias_gaps_reach_the_reports(
     gaps = reports.get_by_role("table", name=re.compile("Questions que ClaudIA n’a pas comprises"))
     expect(gaps.get_by_text("<script>alert(1)</script>", exact=False)).to_be_visible()
     expect(
-        reports.get_by_role("button", name=re.compile("Télécharger « Questions que ClaudIA"))
+        reports.get_by_role("button", name=re.compile("Télécharger « Questions non comprises"))
     ).to_be_visible()
     with reports.expect_download() as download:
-        reports.get_by_role("button", name=re.compile("Télécharger « Les dernières notes")).click()
+        reports.get_by_role("button", name=re.compile("Télécharger « Dernières notes")).click()
     assert download.value.suggested_filename == "dernieres-notes.csv"
     accessibility(reports)
 

@@ -9,14 +9,15 @@ export const BUSINESS = 'business_agents';
 
 /**
  * True when the signed-in person has one of `roles`; otherwise the page shows
- * why it is reserved (and how to sign in) and the caller stops.
+ * why it is reserved (`what`: "La console LiveChat est réservée") and how to
+ * sign in, and the caller stops.
  */
 export function requireRole(main, session, roles, what) {
   if (session && roles.some((role) => (session.roles || []).includes(role))) return true;
   document.title = 'Accès réservé – Guichet';
   main.append(
     h('h1', {}, 'Accès réservé'),
-    h('p', { class: 'fr-text--lead' }, `${what} est réservé${what.endsWith('s') ? 's' : ''} aux agents : ${roles.includes(BUSINESS) ? 'conseillers du support et agents des entités publiques' : 'conseillers du support'}.`),
+    h('p', { class: 'fr-text--lead' }, `${what} aux ${roles.includes(BUSINESS) ? 'conseillers du support et aux agents des entités publiques' : 'conseillers du support'}.`),
     session
       ? h('p', {}, `Vous êtes connecté en tant que ${session.name}, qui n’a pas ce rôle. Si vous pensez devoir y accéder, adressez-vous au gestionnaire de votre structure.`)
       : h('p', {}, 'Connectez-vous avec votre compte d’agent pour y accéder.'),
@@ -29,7 +30,7 @@ export function requireRole(main, session, roles, what) {
 
 /** "3 h 30 ouvrées", "2 j 4 h ouvrés" (a working day of `dayHours`). */
 export function workingHoursText(hours, dayHours = 10) {
-  if (hours < 1) return `${Math.round(hours * 60)} min ouvrées`;
+  if (hours < 1) return Math.round(hours * 60) < 1 ? 'moins d’une minute' : `${Math.round(hours * 60)} min ouvrées`;
   if (hours < dayHours) {
     const whole = Math.floor(hours);
     const minutes = Math.round((hours - whole) * 60);
@@ -49,8 +50,8 @@ export function waitedText(since, now = Date.now()) {
 }
 
 /** A DSFR table: `columns` are header texts, `rows` arrays of cells (text or nodes). */
-export function table(caption, columns, rows, { id } = {}) {
-  return h('div', { class: 'fr-table fr-table--no-scroll', id },
+export function table(caption, columns, rows, { id, hideCaption = false } = {}) {
+  return h('div', { class: `fr-table fr-table--no-scroll${hideCaption ? ' fr-table--no-caption' : ''}`, id },
     h('div', { class: 'fr-table__wrapper' }, h('div', { class: 'fr-table__container' }, h('div', { class: 'fr-table__content' },
       h('table', {},
         h('caption', {}, caption),

@@ -19,7 +19,7 @@ const CHAT_POLL_MS = 1500;
 const STATUS_TEXT = { waiting: 'En attente', active: 'En discussion', closed: 'Discussion terminée' };
 
 export async function render(main, { session }) {
-  if (!requireRole(main, session, [SUPPORT], 'La console LiveChat')) return;
+  if (!requireRole(main, session, [SUPPORT], 'La console LiveChat est réservée')) return;
   main.append(h('h1', {}, 'Console LiveChat'));
   const area = h('div');
   main.append(area);

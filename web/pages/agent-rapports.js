@@ -22,12 +22,13 @@ function block(heading, { chart, caption, columns, rows, csvRows, filename }) {
   return h('section', { class: 'fr-mb-6w' },
     h('h3', { class: 'fr-h5' }, heading),
     chart && rows.length ? chart : null,
-    table(caption, columns, rows),
-    rows.length ? csvButton(caption, filename, columns, csvRows || rows.map((cells) => cells.map(String))) : null);
+    // The heading says what the table is; its caption, read by screen readers, says it all.
+    table(caption, columns, rows, { hideCaption: true }),
+    rows.length ? csvButton(heading, filename, columns, csvRows || rows.map((cells) => cells.map(String))) : null);
 }
 
 export async function render(main, { session }) {
-  if (!requireRole(main, session, [SUPPORT, BUSINESS], 'Les rapports')) return;
+  if (!requireRole(main, session, [SUPPORT, BUSINESS], 'Les rapports sont réservés')) return;
   main.append(h('h1', {}, 'Rapports'));
   const params = new URLSearchParams(window.location.search);
   const form = h('form', { novalidate: true, class: 'fr-mb-4w' },
@@ -62,12 +63,13 @@ export async function render(main, { session }) {
     form.elements.from.value = report.start;
     form.elements.to.value = report.end;
     const period = `du ${report.start.split('-').reverse().join('/')} au ${report.end.split('-').reverse().join('/')}`;
-    content.replaceChildren(
+    content.replaceChildren(...[
+      h('p', {}, `Période : ${period}.`),
       tickets(report.tickets, period),
       report.knowledge_gaps ? gaps(report.knowledge_gaps, period) : null,
       report.chat_ratings ? chats(report.chat_ratings) : null,
       leftOut(report),
-    );
+    ].filter(Boolean));
   }
 }
 

@@ -10,7 +10,7 @@ import { alertBox, clearErrors, selectField, showErrors, textField } from '../li
 export const title = 'Réponses types';
 
 export async function render(main, { session }) {
-  if (!requireRole(main, session, [SUPPORT, BUSINESS], 'Les réponses types')) return;
+  if (!requireRole(main, session, [SUPPORT, BUSINESS], 'Les réponses types sont réservées')) return;
   main.append(
     h('nav', { class: 'fr-breadcrumb', 'aria-label': 'vous êtes ici :' },
       h('div', { class: 'fr-collapse', id: 'fil-ariane' }, h('ol', { class: 'fr-breadcrumb__list' },

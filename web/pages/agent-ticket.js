@@ -26,7 +26,7 @@ const EVENTS = {
 const TRANSFERABLE = new Set(['submitted', 'in_progress', 'waiting_for_user']);
 
 export async function render(main, { params, session }) {
-  if (!requireRole(main, session, [SUPPORT, BUSINESS], 'Le bureau des tickets')) return;
+  if (!requireRole(main, session, [SUPPORT, BUSINESS], 'Le bureau des tickets est réservé')) return;
   const path = `/desk/tickets/${encodeURIComponent(params.ticketId)}`;
   let ticket;
   try {

@@ -20,7 +20,7 @@ const SORTS = [
 const WAITING = new Set(['submitted', 'in_progress']);
 
 export async function render(main, { session }) {
-  if (!requireRole(main, session, [SUPPORT, BUSINESS], 'Le bureau des tickets')) return;
+  if (!requireRole(main, session, [SUPPORT, BUSINESS], 'Le bureau des tickets est réservé')) return;
   main.append(h('h1', {}, 'Bureau des tickets'));
   let me;
   let catalogue;
@@ -110,25 +110,25 @@ export async function render(main, { session }) {
 
   function show(values) {
     const searching = values.q ? ` pour « ${values.q} »` : '';
+    const byWait = !values.q && (values.sort || 'ageing') === 'ageing' && (!values.status || WAITING.has(values.status));
     if (!shown.length) {
       results.replaceChildren(h('p', {}, `Aucun ticket${searching}.`));
       return;
     }
     const rows = shown.map((ticket) => h('tr', {},
-      h('td', {}, h('a', { href: `/agent/tickets/${encodeURIComponent(ticket.ticket_id)}` }, ticket.reference)),
+      h('td', {}, h('a', { href: `/agent/tickets/${encodeURIComponent(ticket.ticket_id)}` }, ticket.reference), h('span', { class: 'fr-hint-text' }, `le ${dateTimeText(ticket.created_at)}`)),
       h('td', {}, ticket.title, ticket.object_number ? h('span', { class: 'fr-hint-text' }, `N° Objet ${ticket.object_number}`) : null),
       h('td', {}, ticket.organisation?.designation || ticket.emitter_name, h('span', { class: 'fr-hint-text' }, ticket.contact_email)),
       h('td', {}, h('p', { class: statusBadgeClass(ticket.status) }, AGENT_STATUS_LABELS[ticket.status] || ticket.status)),
       h('td', {}, ageCell(ticket.age)),
-      h('td', {}, ticket.assignee ? ticket.assignee.name : 'Personne'),
-      h('td', {}, dateTimeText(ticket.created_at))));
+      h('td', {}, ticket.assignee ? ticket.assignee.name : 'Personne')));
     results.replaceChildren(
       h('div', { class: 'fr-table' }, h('div', { class: 'fr-table__wrapper' }, h('div', { class: 'fr-table__container' }, h('div', { class: 'fr-table__content' },
         h('table', {},
-          h('caption', {}, `${shown.length} ticket${shown.length > 1 ? 's' : ''}${searching}${cursor ? ' (d’autres suivent)' : ''}`),
-          h('thead', {}, h('tr', {}, ['Référence', 'Titre', 'Émetteur', 'Statut', 'Attente', 'Pris en charge par', 'Envoyé le'].map((text) => h('th', { scope: 'col' }, text)))),
+          h('caption', {}, `${shown.length} ticket${shown.length > 1 ? 's' : ''}${searching}${byWait ? ' en attente de votre bureau, l’attente la plus longue d’abord' : ''}${cursor ? ' (d’autres suivent)' : ''}`),
+          h('thead', {}, h('tr', {}, ['Référence', 'Titre', 'Émetteur', 'Statut', 'Attente', 'Pris en charge par'].map((text) => h('th', { scope: 'col' }, text)))),
           h('tbody', {}, rows)))))),
-      cursor ? h('button', { type: 'button', class: 'fr-btn fr-btn--secondary', onclick: () => load(false) }, 'Afficher plus de tickets') : null,
+      cursor ? h('button', { type: 'button', class: 'fr-btn fr-btn--secondary', onclick: () => load(false) }, 'Afficher plus de tickets') : '',
     );
   }
 }
