@@ -39,6 +39,8 @@ blueprint = Blueprint(__name__)
 api = Api(blueprint, "desk")
 AGENTS = (SUPPORT_AGENTS, BUSINESS_AGENTS)
 REPORT_MAX_DAYS = insights.INSIGHTS_MAX_DAYS
+# Reports cover days the service has lived (and keeps date arithmetic far from its limits).
+FIRST_DAY, LAST_DAY = date(2020, 1, 1), date(2100, 12, 31)
 
 
 # Requests
@@ -73,8 +75,8 @@ class AnswerRequest(RequestModel, answers.AnswerText):
 
 
 class ReportQuery(WhichDesk):
-    start: date | None = Field(None, alias="from")
-    end: date | None = Field(None, alias="to")
+    start: date | None = Field(None, alias="from", ge=FIRST_DAY, le=LAST_DAY)
+    end: date | None = Field(None, alias="to", ge=FIRST_DAY, le=LAST_DAY)
 
 
 # Responses
