@@ -13,7 +13,7 @@ WEB_PORT ?= 8080
 NODE_STAMP := node_modules/.installed
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test check lint typecheck unit functional e2e browser screenshots chromium infra-test bench synth clean
+.PHONY: run test check lint typecheck unit functional e2e browser screenshots chromium infra-test bench synth routes clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ browser: $(STAMP) $(NODE_STAMP) chromium
 # Every page at 1280x800 and 390x844 into docs/screenshots/ (shown in the README).
 screenshots: $(STAMP) $(NODE_STAMP) chromium
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m tests.browser.screenshots
+
+# The route table the app registers at a cold start (chalicelib/data/routes.json), from
+# the routes' declarations; a unit test fails when it is stale.
+routes: $(STAMP)
+	$(BIN)/python -m chalicelib.endpoints.table
 
 # CloudFormation templates of every stage into infra/cdk.out: no AWS credentials;
 # Node.js runs the CDK (jsii) and PyPI gives the Lambda's Linux wheels.

@@ -1,1 +1,1 @@
-"""The HTTP routes and event handlers of each area, one Chalice blueprint per module."""
+"""The HTTP edge: declared routes, event handlers, request models, the wiring of areas."""

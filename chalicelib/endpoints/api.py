@@ -43,7 +43,7 @@ from chalicelib.shared.models import Model
 from chalicelib.shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 if TYPE_CHECKING:
-    from chalice import Blueprint, CORSConfig
+    from chalice import CORSConfig
     from chalice.app import Request
 
 Method = Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
@@ -84,12 +84,18 @@ class RouteSpec:
     # Statuses besides the success one that the route documents.
     errors: tuple[int, ...] = ()
 
+    # The edge module that declares the route (and serves it: chalicelib/endpoints/table.py).
+    module: str = ""
+
     @property
     def path_parameters(self) -> list[str]:
         return PATH_PARAMETER.findall(self.path)
 
 
 ROUTES: list[RouteSpec] = []
+# What serves each declared route, by (module, handler name): a function of the request.
+View = Callable[..., "Response"]
+VIEWS: dict[tuple[str, str], View] = {}
 
 
 @dataclass
@@ -124,10 +130,14 @@ Handler = Callable[..., Any]
 
 
 class Api:
-    """Declares the routes of one area on its Chalice blueprint."""
+    """Declares the routes of one area (`tag` groups them in the OpenAPI document).
 
-    def __init__(self, blueprint: Blueprint, tag: str) -> None:
-        self.blueprint = blueprint
+    A declaration records the route's spec and its view; the app registers every
+    route from the route table and imports the declaring module on the route's
+    first request (chalicelib/endpoints/table.py).
+    """
+
+    def __init__(self, tag: str) -> None:
         self.tag = tag
 
     def route(
@@ -160,21 +170,19 @@ class Api:
                 roles=roles,
                 idempotent=idempotent,
                 errors=errors,
+                module=handler.__module__,
             )
             ROUTES.append(spec)
 
             @functools.wraps(handler)
-            def view(**path_parameters: str) -> Response:
-                request = self.blueprint.current_request
+            def view(request: Request, **path_parameters: str) -> Response:
                 try:
                     call = build_call(request, spec)
                     return render(handler(call, **path_parameters), spec)
                 except Exception as error:  # noqa: BLE001 - the one place errors become problems
                     return error_response(error, request)
 
-            self.blueprint.route(path, methods=[method], content_types=["*/*"], cors=portal_cors())(
-                view
-            )
+            VIEWS[(spec.module, spec.operation_id)] = view
             return handler
 
         return decorator

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from chalice import Blueprint
 from pydantic import Field, field_validator
 
 from chalicelib.assistant import dialogue, insights, suggestions
@@ -18,8 +17,7 @@ from chalicelib.shared import clock
 from chalicelib.shared.errors import InvalidFieldsError
 from chalicelib.shared.models import Model
 
-blueprint = Blueprint(__name__)
-api = Api(blueprint, "assistant")
+api = Api("assistant")
 
 
 class MessageIn(RequestModel):

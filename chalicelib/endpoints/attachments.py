@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
 from pydantic import Field, field_validator
 
 from chalicelib.attachments import service as attachments
@@ -18,11 +17,9 @@ from chalicelib.attachments.uploads import uploaded_objects
 from chalicelib.endpoints import wiring
 from chalicelib.endpoints.api import Api, Call, RequestModel
 from chalicelib.shared import clock
-from chalicelib.shared.config import current_stage, resource_name
 from chalicelib.shared.models import Model
 
-blueprint = Blueprint(__name__)
-api = Api(blueprint, "tickets")
+api = Api("tickets")
 
 
 class UploadRequest(RequestModel):
@@ -86,7 +83,6 @@ class CheckedUpload(Model):
     status: str | None
 
 
-@blueprint.on_sqs_message(queue=resource_name(current_stage(), "upload-events"), batch_size=1)
 def check_upload(event: Any) -> list[dict[str, Any]]:
     # S3 announces uploads to a queue (infra/resources.py), not straight to this
     # function: Chalice cannot package `on_s3_event` beside the bucket's own

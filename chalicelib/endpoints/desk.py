@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
-from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.assistant import insights
@@ -35,8 +34,7 @@ from chalicelib.tickets import answers, desk_listing, desk_ticket, from_chat, no
 from chalicelib.tickets.desk import DeskFilter
 from chalicelib.tickets.records import RecipientType, TicketStatus
 
-blueprint = Blueprint(__name__)
-api = Api(blueprint, "desk")
+api = Api("desk")
 AGENTS = (SUPPORT_AGENTS, BUSINESS_AGENTS)
 REPORT_MAX_DAYS = insights.INSIGHTS_MAX_DAYS
 # Reports cover days the service has lived (and keeps date arithmetic far from its limits).

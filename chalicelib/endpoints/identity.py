@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib import identity
@@ -17,8 +16,7 @@ from chalicelib.endpoints.openapi import build_document
 from chalicelib.shared.config import get_settings
 from chalicelib.shared.models import Model
 
-blueprint = Blueprint(__name__)
-api = Api(blueprint, "identity")
+api = Api("identity")
 
 
 class Health(Model):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint, Rate, Response
+from chalice import Response
 from pydantic import AwareDatetime, Field, field_validator
 
 from chalicelib.auth import SUPPORT_AGENTS, authenticate
@@ -38,8 +38,7 @@ from chalicelib.shared.models import Model
 if TYPE_CHECKING:
     from chalice.app import CloudWatchEvent, WebsocketEvent
 
-blueprint = Blueprint(__name__)
-api = Api(blueprint, "livechat")
+api = Api("livechat")
 SESSION_ERRORS = (404, 409, 422)
 
 
@@ -313,7 +312,6 @@ def livechat_ratings(call: Call) -> ratings.RatingsReport:
     return ratings.ratings_report(wiring.livechat_store(), query.limit, query.cursor)
 
 
-@blueprint.schedule(Rate(5, unit=Rate.MINUTES))
 def livechat_opening_check(event: CloudWatchEvent) -> dict[str, Any]:
     store = wiring.livechat_store()
     check = run_opening_check(

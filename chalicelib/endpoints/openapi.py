@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from chalicelib.endpoints.api import ROUTES, RouteSpec
+from chalicelib.endpoints.table import load_all
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 STATUS_TEXT = {
@@ -128,7 +129,8 @@ def _operation(spec: RouteSpec, schemas: _Schemas) -> dict[str, Any]:
 
 @cache
 def build_document() -> dict[str, Any]:
-    """The whole document (built once per process)."""
+    """The whole document (built once per process), every edge module loaded first."""
+    load_all()
     schemas = _Schemas()
     paths: dict[str, dict[str, Any]] = {}
     for spec in ROUTES:

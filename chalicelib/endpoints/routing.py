@@ -9,22 +9,15 @@ queue (chalicelib/routing/dispatch.py); `deliver_support_tickets` and
 
 from __future__ import annotations
 
-from chalice import Blueprint
 from chalice.app import DynamoDBEvent, SQSEvent
 
 from chalicelib.endpoints import wiring
 from chalicelib.routing import consumers, dispatch
 from chalicelib.shared import clock
-from chalicelib.shared.config import current_stage, get_settings, resource_name
+from chalicelib.shared.config import get_settings
 from chalicelib.tickets.records import RecipientType
 
-blueprint = Blueprint(__name__)
 
-
-# TRIM_HORIZON: tickets written before the mapping existed are dispatched too.
-@blueprint.on_dynamodb_record(
-    stream_arn=dispatch.tickets_stream_arn(), batch_size=25, starting_position="TRIM_HORIZON"
-)
 def dispatch_tickets(event: DynamoDBEvent) -> None:
     records = [
         dispatch.StreamRecord(
@@ -41,11 +34,9 @@ def _deliver(event: SQSEvent, queue: RecipientType) -> None:
         consumers.deliver_ticket(record.body, queue, delivery, clock.now())
 
 
-@blueprint.on_sqs_message(queue=resource_name(current_stage(), "support-tickets"), batch_size=1)
 def deliver_support_tickets(event: SQSEvent) -> None:
     _deliver(event, "support")
 
 
-@blueprint.on_sqs_message(queue=resource_name(current_stage(), "business-tickets"), batch_size=1)
 def deliver_business_tickets(event: SQSEvent) -> None:
     _deliver(event, "business")

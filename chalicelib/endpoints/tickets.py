@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from chalice import Blueprint
 from pydantic import Field
 
 from chalicelib.attachments.models import UPLOAD_TOKEN_HEADER
@@ -26,8 +25,7 @@ from chalicelib.tickets import desk, followup, help, submission
 from chalicelib.tickets.records import TicketStatus
 from chalicelib.tickets.views import SubmittedTicket, TicketChange, TicketSummary, TicketView
 
-blueprint = Blueprint(__name__)
-api = Api(blueprint, "tickets")
+api = Api("tickets")
 AGENTS = (SUPPORT_AGENTS, BUSINESS_AGENTS)
 
 

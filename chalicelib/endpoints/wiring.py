@@ -4,50 +4,52 @@ handed to another as plain callables.
 Areas never import each other's services; the edge does, here, and passes
 functions in (the assistant gets "the latest tickets of this user" and the
 LiveChat's opening hours; the LiveChat gets "the transcript of this
-conversation"). Adapters are built per
-call from the process's cached boto3 clients (chalicelib/shared/aws.py), so
-nothing here touches AWS at import time.
+conversation"). Adapters are built per call from the process's cached boto3
+clients (chalicelib/shared/aws.py), so nothing here touches AWS at import time.
+
+Each factory imports its area when first called: one Lambda function serves
+every route, and a cold start should pay only for the area of the route it
+serves (importing every area costs ~70 ms with bytecode compiled, ~120 ms
+without; see the README, "Cold start").
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from chalicelib.assistant.dialogue import AssistantAdapters, get_transcript
-from chalicelib.assistant.hours import LiveChatHours
-from chalicelib.assistant.store import DynamoConversationStore
-from chalicelib.attachments.repository import DynamoAttachmentRepository
-from chalicelib.attachments.service import TicketAttachments
-from chalicelib.attachments.uploads import S3UploadStore
 from chalicelib.auth import Identity
 from chalicelib.directory import DirectoryRepository
-from chalicelib.livechat.availability import current_calendar, opening_rules
-from chalicelib.livechat.calendar import WorkingCalendar
-from chalicelib.livechat.creation import TranscriptSource
-from chalicelib.livechat.models import TranscriptLine
-from chalicelib.livechat.push import NoPush, Push, WebSocketPush
-from chalicelib.livechat.store import DynamoLiveChatStore, LiveChatStore
-from chalicelib.routing.catalogue import get_catalogue
-from chalicelib.routing.consumers import Delivery
-from chalicelib.routing.dispatch import SqsTicketQueues
-from chalicelib.routing.mail import SesMailer
-from chalicelib.routing.recipients import DirectoryFacts
 from chalicelib.shared import aws
 from chalicelib.shared.config import get_settings
 from chalicelib.shared.dynamo import DynamoTransaction
 from chalicelib.shared.errors import NotFoundError
 from chalicelib.shared.idempotency import IdempotencyStore
 from chalicelib.shared.ratelimit import DynamoRateLimiter
-from chalicelib.tickets.ageing import Ageing, load_targets
-from chalicelib.tickets.answers import DynamoAnswerStore
-from chalicelib.tickets.context import TicketContext
-from chalicelib.tickets.desk_index import DynamoDeskIndex
-from chalicelib.tickets.desk_ticket import Transcripts, TranscriptTurn
-from chalicelib.tickets.followup import latest_tickets
-from chalicelib.tickets.notes import DynamoNoteStore
-from chalicelib.tickets.records import TicketDigest
-from chalicelib.tickets.store import DynamoTicketStore
+
+if TYPE_CHECKING:
+    from chalicelib.assistant.dialogue import AssistantAdapters
+    from chalicelib.assistant.hours import LiveChatHours
+    from chalicelib.assistant.store import DynamoConversationStore
+    from chalicelib.attachments.repository import DynamoAttachmentRepository
+    from chalicelib.attachments.uploads import S3UploadStore
+    from chalicelib.livechat.calendar import WorkingCalendar
+    from chalicelib.livechat.creation import TranscriptSource
+    from chalicelib.livechat.models import TranscriptLine
+    from chalicelib.livechat.push import Push
+    from chalicelib.livechat.store import DynamoLiveChatStore, LiveChatStore
+    from chalicelib.routing.consumers import Delivery
+    from chalicelib.routing.dispatch import SqsTicketQueues
+    from chalicelib.routing.mail import SesMailer
+    from chalicelib.tickets.ageing import Ageing
+    from chalicelib.tickets.answers import DynamoAnswerStore
+    from chalicelib.tickets.context import TicketContext
+    from chalicelib.tickets.desk_index import DynamoDeskIndex
+    from chalicelib.tickets.desk_ticket import Transcripts
+    from chalicelib.tickets.notes import DynamoNoteStore
+    from chalicelib.tickets.records import TicketDigest
+    from chalicelib.tickets.store import DynamoTicketStore
 
 # The shared base
 
@@ -74,18 +76,29 @@ def directory() -> DirectoryRepository:
 
 
 def ticket_store() -> DynamoTicketStore:
+    from chalicelib.tickets.store import DynamoTicketStore
+
     return DynamoTicketStore(aws.table(get_settings().tickets_table), aws.client("dynamodb"))
 
 
 def attachment_repository() -> DynamoAttachmentRepository:
+    from chalicelib.attachments.repository import DynamoAttachmentRepository
+
     return DynamoAttachmentRepository(aws.table(get_settings().tickets_table))
 
 
 def upload_store() -> S3UploadStore:
+    from chalicelib.attachments.uploads import S3UploadStore
+
     return S3UploadStore(aws.s3(), get_settings().uploads_bucket)
 
 
 def ticket_context() -> TicketContext:
+    from chalicelib.attachments.service import TicketAttachments
+    from chalicelib.routing.catalogue import get_catalogue
+    from chalicelib.routing.recipients import DirectoryFacts
+    from chalicelib.tickets.context import TicketContext
+
     return TicketContext(
         store=ticket_store(),
         facts=DirectoryFacts(aws.dynamodb(), get_settings().directory_table),
@@ -99,10 +112,14 @@ def ticket_context() -> TicketContext:
 
 
 def mailer() -> SesMailer:
+    from chalicelib.routing.mail import SesMailer
+
     return SesMailer(aws.client("ses"), get_settings().mail_sender)
 
 
 def ticket_queues() -> SqsTicketQueues:
+    from chalicelib.routing.dispatch import SqsTicketQueues
+
     settings = get_settings()
     return SqsTicketQueues(
         aws.client("sqs"),
@@ -111,6 +128,8 @@ def ticket_queues() -> SqsTicketQueues:
 
 
 def delivery() -> Delivery:
+    from chalicelib.routing.consumers import Delivery
+
     return Delivery(
         store=ticket_store(), organisations=directory(), mailer=mailer(), settings=get_settings()
     )
@@ -120,11 +139,15 @@ def delivery() -> Delivery:
 
 
 def livechat_store() -> DynamoLiveChatStore:
+    from chalicelib.livechat.store import DynamoLiveChatStore
+
     return DynamoLiveChatStore(aws.table(get_settings().livechat_table), aws.client("dynamodb"))
 
 
 def livechat_push(store: LiveChatStore) -> Push:
     """Push over the stage's WebSocket API; none where there is no endpoint (local: polling)."""
+    from chalicelib.livechat.push import NoPush, WebSocketPush
+
     endpoint = get_settings().websocket_endpoint
     if not endpoint:
         return NoPush()
@@ -133,6 +156,8 @@ def livechat_push(store: LiveChatStore) -> Push:
 
 def livechat_calendar(store: LiveChatStore) -> WorkingCalendar:
     """The settings' opening hours with the stored closures (kept 60 s in the process)."""
+    from chalicelib.livechat.availability import current_calendar, opening_rules
+
     return current_calendar(store, opening_rules(get_settings()))
 
 
@@ -141,12 +166,16 @@ def livechat_calendar(store: LiveChatStore) -> WorkingCalendar:
 
 
 def conversation_store() -> DynamoConversationStore:
+    from chalicelib.assistant.store import DynamoConversationStore
+
     return DynamoConversationStore(
         aws.table(get_settings().conversations_table), aws.client("dynamodb")
     )
 
 
 def latest_tickets_of(user_id: str, limit: int) -> Sequence[TicketDigest]:
+    from chalicelib.tickets.followup import latest_tickets
+
     return latest_tickets(ticket_store(), user_id, limit)
 
 
@@ -157,6 +186,8 @@ def livechat_hours() -> LiveChatHours:
 
 
 def assistant_adapters() -> AssistantAdapters:
+    from chalicelib.assistant.dialogue import AssistantAdapters
+
     return AssistantAdapters(
         store=conversation_store(),
         directory=directory(),
@@ -175,6 +206,9 @@ def transcript_source(now: datetime) -> TranscriptSource:
     the id of an anonymous one); one the caller may not read gives no transcript,
     and the chat works without it.
     """
+    from chalicelib.assistant.dialogue import get_transcript
+    from chalicelib.livechat.models import TranscriptLine
+
     store = conversation_store()
 
     def transcript(conversation_id: str, identity: Identity | None) -> list[TranscriptLine] | None:
@@ -192,23 +226,30 @@ def transcript_source(now: datetime) -> TranscriptSource:
 
 
 def desk_index() -> DynamoDeskIndex:
+    from chalicelib.tickets.desk_index import DynamoDeskIndex
+
     return DynamoDeskIndex(aws.table(get_settings().tickets_table))
 
 
 def note_store() -> DynamoNoteStore:
+    from chalicelib.tickets.notes import DynamoNoteStore
+
     return DynamoNoteStore(aws.table(get_settings().tickets_table))
 
 
 def answer_store() -> DynamoAnswerStore:
+    from chalicelib.tickets.answers import DynamoAnswerStore
+
     return DynamoAnswerStore(aws.table(get_settings().tickets_table))
 
 
 def ageing() -> Ageing:
     """Tickets age in the LiveChat's working hours: its calendar, closures included (the one
     source of working hours), a working day being its ordinary opening."""
+    from chalicelib.tickets.ageing import Ageing, load_targets
+
     calendar = livechat_calendar(livechat_store())
-    rules = calendar.rules
-    opens, closes = rules.opens, rules.closes
+    opens, closes = calendar.rules.opens, calendar.rules.closes
     day_hours = (closes.hour * 60 + closes.minute - opens.hour * 60 - opens.minute) / 60
     return Ageing(calendar=calendar, day_hours=day_hours, targets=load_targets())
 
@@ -216,6 +257,9 @@ def ageing() -> Ageing:
 def ticket_transcripts(now: datetime) -> Transcripts:
     """The transcript of the conversation a ticket came from, read through the assistant as
     the ticket's emitter would (one GetItem): the assistant's rule decides who may read it."""
+    from chalicelib.assistant.dialogue import get_transcript
+    from chalicelib.tickets.desk_ticket import TranscriptTurn
+
     store = conversation_store()
 
     def transcript(conversation_id: str, emitter_id: str | None) -> list[TranscriptTurn] | None:

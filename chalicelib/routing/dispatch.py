@@ -14,13 +14,13 @@ The same handler e-mails the emitter when a history event carries a notice
 from the stream too and is not lost if SES hiccups during the request.
 
 The event source needs the stream ARN when the app is packaged, before any
-stack exists: `tickets_stream_arn` derives it from the stage (the CDK stack
-replaces it with the real ARN; the local pump matches on the table name).
+stack exists: `chalicelib.shared.config.tickets_stream_arn` derives it from the
+stage (the CDK stack replaces it with the real ARN; the local pump matches on
+the table name).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from typing import Any, Literal, Protocol
 
@@ -28,24 +28,13 @@ from pydantic import ConfigDict
 
 from chalicelib.routing.mail import Mailer
 from chalicelib.shared import dynamo
-from chalicelib.shared.config import Settings, current_stage, resource_name
+from chalicelib.shared.config import Settings
 from chalicelib.shared.logs import get_logger
 from chalicelib.shared.models import Model
 from chalicelib.tickets.keys import strip_keys
 from chalicelib.tickets.records import Recipient, RecipientType, TicketEvent, TicketRecord
 
 SCHEMA_VERSION: Literal[1] = 1
-# moto's default account; deployed stacks override the whole ARN.
-DEFAULT_ACCOUNT = "123456789012"
-
-
-def tickets_stream_arn(stage: str | None = None) -> str:
-    """The tickets table's stream ARN as the decorator sees it at import time."""
-    stage = stage or current_stage()
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-3"
-    account = os.environ.get("AWS_ACCOUNT_ID") or DEFAULT_ACCOUNT
-    table = resource_name(stage, "tickets")
-    return f"arn:aws:dynamodb:{region}:{account}:table/{table}/stream/latest"
 
 
 class TicketDispatch(Model):

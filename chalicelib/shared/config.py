@@ -33,6 +33,19 @@ def resource_name(stage: str, logical_name: str) -> str:
     return f"guichet-{stage}-{logical_name}"
 
 
+# moto's default account; deployed stacks override the whole stream ARN.
+DEFAULT_ACCOUNT = "123456789012"
+
+
+def tickets_stream_arn(stage: str | None = None) -> str:
+    """The tickets table's stream ARN as the decorator sees it at import time."""
+    stage = stage or current_stage()
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-3"
+    account = os.environ.get("AWS_ACCOUNT_ID") or DEFAULT_ACCOUNT
+    table = resource_name(stage, "tickets")
+    return f"arn:aws:dynamodb:{region}:{account}:table/{table}/stream/latest"
+
+
 def current_stage() -> str:
     """The stage, from the environment alone: decorators need it at import time."""
     return os.environ.get("GUICHET_STAGE", "local")

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from chalice import Blueprint, Chalice
+from chalice import Chalice
 from chalice.test import Client
 
 from chalicelib.endpoints import api as api_module
 from chalicelib.endpoints.api import Api, Call, RequestModel, problem_middleware
+from chalicelib.endpoints.table import register_route, served_by
 
 
 class Sample(RequestModel):
@@ -25,8 +26,7 @@ def failing_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
     """A small app with the real edge: one route that raises, one that validates."""
     monkeypatch.setattr(api_module, "ROUTES", [])
     app = Chalice(app_name="errors")
-    blueprint = Blueprint(__name__)
-    api = Api(blueprint, "test")
+    api = Api("test")
 
     @api.route("/boom", summary="raises", anonymous=True)
     def boom(call: Call) -> None:
@@ -37,7 +37,9 @@ def failing_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
         return {"title": call.body.title}
 
     app.register_middleware(problem_middleware, "http")
-    app.register_blueprint(blueprint)
+    served_by.cache_clear()
+    for spec in api_module.ROUTES:
+        register_route(app, spec.method, spec.path, spec.module, spec.operation_id)
     with Client(app) as client:
         yield client
 

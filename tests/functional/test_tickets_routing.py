@@ -235,8 +235,7 @@ def test_handlers_are_declared_with_stage_derived_sources() -> None:
     from chalice.app import DynamoDBEventConfig, SQSEventConfig
 
     from app import app
-    from chalicelib.routing.dispatch import tickets_stream_arn
-    from chalicelib.shared.config import current_stage, resource_name
+    from chalicelib.shared.config import current_stage, resource_name, tickets_stream_arn
 
     sources = {source.name: source for source in app.event_sources}
     stream = sources["dispatch_tickets"]

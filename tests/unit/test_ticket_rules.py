@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from chalicelib.routing.catalogue import get_catalogue
-from chalicelib.routing.dispatch import StreamRecord, dispatch_for, notice_for, tickets_stream_arn
+from chalicelib.routing.dispatch import StreamRecord, dispatch_for, notice_for
 from chalicelib.shared import dynamo
+from chalicelib.shared.config import tickets_stream_arn
 from chalicelib.tickets.help import load_solutions, valid_siret
 from chalicelib.tickets.keys import event_item, ticket_item
 from chalicelib.tickets.records import (
