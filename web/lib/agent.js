@@ -51,7 +51,7 @@ export function waitedText(since, now = Date.now()) {
 
 /** A DSFR table: `columns` are header texts, `rows` arrays of cells (text or nodes). */
 export function table(caption, columns, rows, { id, hideCaption = false } = {}) {
-  return h('div', { class: `fr-table fr-table--no-scroll${hideCaption ? ' fr-table--no-caption' : ''}`, id },
+  return h('div', { class: `fr-table${hideCaption ? ' fr-table--no-caption' : ''}`, id },
     h('div', { class: 'fr-table__wrapper' }, h('div', { class: 'fr-table__container' }, h('div', { class: 'fr-table__content' },
       h('table', {},
         h('caption', {}, caption),
@@ -100,6 +100,7 @@ function svg(tag, attributes = {}, ...children) {
 /**
  * Horizontal bars, one row per item, up to two series (`series`: [{key, label}]).
  * Decorative for assistive technologies: the table beside it holds the figures.
+ * Not shown on phones, where its words would be too small to read: the table is.
  */
 export function barChart(items, labelOf, series, { max } = {}) {
   const top = max || Math.max(1, ...items.flatMap((item) => series.map((s) => Number(item[s.key]) || 0)));
@@ -122,5 +123,5 @@ export function barChart(items, labelOf, series, { max } = {}) {
   const legend = series.length > 1
     ? h('ul', { class: 'guichet-legend', 'aria-hidden': 'true' }, series.map((serie, position) => h('li', {}, h('span', { class: `guichet-legend__key guichet-legend__key--${position}` }), serie.label)))
     : null;
-  return h('figure', { class: 'fr-mb-2w' }, chart, legend);
+  return h('figure', { class: 'fr-mb-2w guichet-chart-figure' }, chart, legend);
 }
