@@ -2,8 +2,9 @@
 
 What an agent types in `Rechercher` finds a ticket by its reference (T-2026-000123),
 its N° Objet (FA-2026-0002), the emitter's e-mail or SIRET, or words of its title.
-Each of those is a *term* (folded: lower case, no accents; a title word is also
-stemmed, so "factures" finds "facture"), and each term of a ticket is one item:
+Each of those is a *term* (folded: lower case, no accents; a title word also loses
+its plural and final e, so "Factures" finds "facture"), and each term of a ticket
+is one item:
 
   SEARCH#{desk}#{term} / {created}#{ticket id}   item_type "search", with the
                                                  ticket's whole term list
@@ -25,7 +26,6 @@ desk), whose cost grows with the table.
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
 from chalicelib.shared.dynamo import DynamoTransaction, Transaction
@@ -47,18 +47,21 @@ STOPWORDS = frozenset(
 )
 
 
-@cache
-def _stemmer() -> Any:
-    # Imported on first use (a few ms), not with the app.
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("french")
-
-
 def word_term(word: str) -> str:
-    """A title word as indexed: stemmed, then folded (Snowball keeps accents: TRAPS.md)."""
-    lowered = word.lower()
-    return fold(_stemmer().stemWord(lowered)) if lowered.isalpha() else fold(lowered)
+    """A title word as indexed: folded, its plural and final e dropped ("Factures" and
+    "facture" are "factur"; "rejetée" and "rejeté", "rejete").
+
+    A light stemmer on purpose: Snowball's French one stems "connexions" to "connex"
+    but "connexion" to "connexion", so a plural would miss its singular.
+    """
+    term = fold(word)
+    if not term.isalpha():
+        return term
+    if len(term) > 3 and term[-1] in "sx":
+        term = term[:-1]
+    if len(term) > 3 and term[-1] == "e":
+        term = term[:-1]
+    return term
 
 
 def _tokens(text: str) -> list[str]:
