@@ -134,6 +134,10 @@ def _answer(item: dict[str, Any]) -> CannedAnswer:
     )
 
 
+# What create_answer makes: 14 digits of time, 8 hex digits.
+ANSWER_ID = re.compile(r"^[0-9a-f]{1,40}$")
+
+
 def _not_found() -> NotFoundError:
     return NotFoundError("Réponse type introuvable.")
 
@@ -186,7 +190,7 @@ def update_answer(
     now: datetime,
 ) -> CannedAnswer:
     desk = _desk(ctx, caller, which)
-    found = store.get(desk, answer_id)
+    found = store.get(desk, answer_id) if ANSWER_ID.match(answer_id) else None
     if found is None:
         raise _not_found()
     changed = found.model_copy(
@@ -208,5 +212,6 @@ def update_answer(
 def delete_answer(
     ctx: TicketContext, store: AnswerStore, caller: Identity, which: DeskFilter, answer_id: str
 ) -> None:
-    if not store.delete(_desk(ctx, caller, which), answer_id):
+    desk = _desk(ctx, caller, which)
+    if not ANSWER_ID.match(answer_id) or not store.delete(desk, answer_id):
         raise _not_found()
