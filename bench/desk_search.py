@@ -7,8 +7,11 @@ time) into moto, then asks the desk through the Chalice test client, as marc
 (Mairie de Valbourg) and sophie (the support): a search by reference, N° Objet,
 e-mail, SIRET, one title word, two title words, and the listings (longest wait
 first, overdue, newest first). Prints one JSON line: per request its AWS calls
-(the most seen over the runs), Queries, Scans, tickets found and median latency.
-Target: at most 2 Queries for any search, whatever the table's size; no Scan.
+(the most seen over the runs), its Queries on the tickets table (the index) and in
+all, Scans, tickets found and moto's median latency (moto answers a Query by
+reading the whole table: latency there says nothing of DynamoDB's). Target: at
+most 2 Queries on the index for any search or listing, whatever the table's size;
+no Scan.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 TICKETS = 10_000
-RUNS = 5
+RUNS = 3
 WORDS = (
     "facture rejet suspension paiement retard mémoire remboursement engagement bon commande "
     "dépôt flux structure habilitation compte connexion mot passe raccordement API portail "
@@ -151,11 +154,15 @@ def main() -> None:
             return {"Authorization": f"Bearer {token}"}
 
         calls: Counter[str] = Counter()
+        tickets_table = get_settings().tickets_table
+
+        def record(model: Any, params: Any = None, **_: Any) -> None:
+            calls[f"{model.service_model.service_name}.{model.name}"] += 1
+            if model.name == "Query" and (params or {}).get("TableName") == tickets_table:
+                calls["tickets_table_queries"] += 1
+
         aws.reset()
-        aws.session().events.register(
-            "before-call.*.*",
-            lambda model, **_: calls.update([f"{model.service_model.service_name}.{model.name}"]),
-        )
+        aws.session().events.register("before-call.*.*", record)
         mairie = next(r for r in records if r.recipient.organisation_id == "org-mairie-valbourg")
         support = next(r for r in records if r.recipient.type == "support")
         requests = {
@@ -190,14 +197,20 @@ def main() -> None:
                         raise SystemExit(f"{name}: {response.status_code} {response.body!r}")
                     found = len(json.loads(response.body)["items"])
                     seen.append(Counter(calls))
-                worst = max(seen, key=lambda counter: sum(counter.values()))
+                worst = max(seen, key=lambda counter: counter.total())
+                index_queries = worst.pop("tickets_table_queries", 0)
                 results[name] = {
                     "aws_calls": sum(worst.values()),
+                    # Queries on the tickets table (the index); a business agent's request
+                    # also reads their memberships (one Query on the directory).
+                    "index_queries": index_queries,
                     "queries": sum(n for k, n in worst.items() if k.endswith(".Query")),
                     "scans": sum(n for k, n in worst.items() if k.endswith(".Scan")),
                     "operations": dict(sorted(worst.items())),
                     "found": found,
-                    "median_ms": round(statistics.median(times), 1),
+                    # moto runs a Query by reading every item of the table in Python: this
+                    # grows with the table on moto only; DynamoDB reads the partition.
+                    "moto_median_ms": round(statistics.median(times), 1),
                 }
     print(
         json.dumps(
@@ -206,11 +219,7 @@ def main() -> None:
                 "tickets": TICKETS,
                 "table_items": items,
                 "seeding_s": seeding_s,
-                "max_queries_per_search": max(
-                    r["queries"]
-                    for k, r in results.items()
-                    if "_wait" not in k and "overdue" not in k
-                ),
+                "max_index_queries": max(r["index_queries"] for r in results.values()),
                 "requests": results,
             },
             ensure_ascii=False,
