@@ -275,3 +275,23 @@ def test_reports_group_questions_by_spelling_and_keep_business_agents_to_their_d
         {"category": "FACTURE", "label": "Factures", "received": 1, "waiting": 1, "overdue": 0}
     ]
     assert user.status_code == 403
+
+
+def test_a_rating_without_comment_reads_back_in_the_reports(
+    client: Any, auth: Auth, frozen_clock: Callable[[str], datetime]
+) -> None:
+    frozen_clock(OPEN_FRIDAY)
+    session_id = _accepted_chat(client, auth, auth("alice"))
+    post(client, f"/livechat/sessions/{session_id}/close", auth("alice"))
+    client.http.put(
+        f"/livechat/sessions/{session_id}/rating",
+        headers=auth("alice"),
+        body=json.dumps({"stars": 3}),
+    )
+
+    reports = client.http.get("/agent/reports", headers=auth("sophie"))
+    ratings = client.http.get("/agent/livechat/ratings", headers=auth("sophie"))
+
+    assert reports.status_code == ratings.status_code == 200
+    latest = _body(reports)["chat_ratings"]["latest"]
+    assert [(r["stars"], r["comment"]) for r in latest] == [(3, None)]
