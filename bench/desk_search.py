@@ -156,13 +156,16 @@ def main() -> None:
         calls: Counter[str] = Counter()
         tickets_table = get_settings().tickets_table
 
-        def record(model: Any, params: Any = None, **_: Any) -> None:
+        def record(model: Any, **_: Any) -> None:
             calls[f"{model.service_model.service_name}.{model.name}"] += 1
-            if model.name == "Query" and (params or {}).get("TableName") == tickets_table:
+
+        def record_query(params: Any, **_: Any) -> None:
+            if params.get("TableName") == tickets_table:
                 calls["tickets_table_queries"] += 1
 
         aws.reset()
         aws.session().events.register("before-call.*.*", record)
+        aws.session().events.register("before-parameter-build.dynamodb.Query", record_query)
         mairie = next(r for r in records if r.recipient.organisation_id == "org-mairie-valbourg")
         support = next(r for r in records if r.recipient.type == "support")
         requests = {
