@@ -57,7 +57,8 @@ def group_questions(counts: list[tuple[str, int]], limit: int = 20) -> list[GapG
             groups.append((key, [(question, count)]))
     result = [
         GapGroup(
-            question=members[0][0],
+            # The most frequent spelling; on a tie the longest (a typo drops letters).
+            question=max(members, key=lambda member: (member[1], len(member[0])))[0],
             count=sum(count for _, count in members),
             variants=[question for question, _ in members],
         )
