@@ -137,13 +137,18 @@ GSI1 = Index("gsi1", Key("gsi1pk"), Key("gsi1sk"))
 GSI2 = Index("gsi2", Key("gsi2pk"), Key("gsi2sk"))
 GSI3 = Index("gsi3", Key("gsi3pk"), Key("gsi3sk"))
 GSI4 = Index("gsi4", Key("gsi4pk"), Key("gsi4sk"))
+GSI5 = Index("gsi5", Key("gsi5pk"), Key("gsi5sk"))
+GSI6 = Index("gsi6", Key("gsi6pk"), Key("gsi6sk"))
 
 # Users, organisations, memberships and invoices (read side of the portal).
 DIRECTORY = Table("directory", "DIRECTORY_TABLE", PK, SK, indexes=(GSI1,))
 # Tickets, their history, comments and attachments; the reference counter.
 # gsi1: an emitter's tickets; gsi2: a recipient's desk (by status); gsi3: an
-# emitter's tickets of one status; gsi4 (sparse): the tickets the lifecycle job
-# watches, by stage and since when (see chalicelib/tickets/keys.py).
+# emitter's tickets of one status; gsi4: a desk by date; gsi5: a desk's tickets
+# waiting for their recipient, longest wait first; gsi6 (sparse): the tickets the
+# lifecycle job watches, by stage and since when (see chalicelib/tickets/keys.py).
+# Also the desk's search index, internal notes and canned answers (tickets/search.py,
+# notes.py, answers.py), and the satisfaction counters.
 # The stream feeds the dispatcher: a ticket written is a ticket routed, and an
 # event that concerns someone is an e-mail.
 TICKETS = Table(
@@ -151,7 +156,7 @@ TICKETS = Table(
     "TICKETS_TABLE",
     PK,
     SK,
-    indexes=(GSI1, GSI2, GSI3, GSI4),
+    indexes=(GSI1, GSI2, GSI3, GSI4, GSI5, GSI6),
     ttl_attribute="expires_at",
     stream="NEW_AND_OLD_IMAGES",
 )

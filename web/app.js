@@ -18,6 +18,12 @@ const ROUTES = [
   ['/support/suivi', 'suivi'],
   ['/local/mailbox', 'boite-mail'],
   ['/accessibilite', 'accessibilite'],
+  // The agents' portal (issue 12): each page checks the role it needs.
+  ['/agent/tickets', 'agent-tickets'],
+  ['/agent/tickets/:ticketId', 'agent-ticket'],
+  ['/agent/reponses-types', 'agent-reponses'],
+  ['/agent/livechat', 'agent-livechat'],
+  ['/agent/rapports', 'agent-rapports'],
 ];
 
 export function match(pathname) {
@@ -54,6 +60,18 @@ function showAccount(session) {
   );
 }
 
+// Agents find their pages in the menu: the desk, the LiveChat console (advisors), the reports.
+function showAgentLinks(session) {
+  const roles = session?.roles || [];
+  if (!roles.includes('support_agents') && !roles.includes('business_agents')) return;
+  const list = document.querySelector('.fr-nav__list');
+  if (!list) return;
+  const links = [['/agent/tickets', 'Bureau des tickets']];
+  if (roles.includes('support_agents')) links.push(['/agent/livechat', 'Console LiveChat']);
+  links.push(['/agent/rapports', 'Rapports']);
+  for (const [href, text] of links) list.append(h('li', { class: 'fr-nav__item' }, h('a', { class: 'fr-nav__link', href }, text)));
+}
+
 function markCurrentLink(pathname) {
   for (const link of document.querySelectorAll('.fr-nav__link')) {
     const href = link.getAttribute('href');
@@ -65,6 +83,7 @@ function markCurrentLink(pathname) {
 async function start() {
   const session = currentSession();
   showAccount(session);
+  showAgentLinks(session);
   markCurrentLink(window.location.pathname);
   const main = document.getElementById('contenu');
   const { module, params } = match(window.location.pathname);

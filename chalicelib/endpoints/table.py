@@ -34,6 +34,7 @@ ROUTE_MODULES = (
     "chalicelib.endpoints.tickets",
     "chalicelib.endpoints.followup",
     "chalicelib.endpoints.notifications",
+    "chalicelib.endpoints.desk",
 )
 
 

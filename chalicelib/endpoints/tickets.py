@@ -1,4 +1,7 @@
-"""Ticket routes: the catalogue, emitters, the recipients' desk, help without an account.
+"""Ticket routes: the catalogue, emitters, the recipients' desk actions, help without an account.
+
+The desk's listing, its view of a ticket, notes and canned answers are in
+chalicelib/endpoints/desk.py.
 
 The request models of the tickets area live here, with the edge: each is the
 area's own input model (its fields and limits) made strict for HTTP (unknown
@@ -20,7 +23,7 @@ from chalicelib.routing import catalogue
 from chalicelib.shared import clock
 from chalicelib.shared.pagination import Page
 from chalicelib.tickets import desk, followup, help, lifecycle, satisfaction, submission
-from chalicelib.tickets.records import RecipientType, TicketStatus
+from chalicelib.tickets.records import TicketStatus
 from chalicelib.tickets.views import (
     SatisfactionOut,
     SubmittedTicket,
@@ -51,12 +54,6 @@ class ReopenRequest(RequestModel):
 
 class TicketListQuery(PageQuery):
     status: TicketStatus | None = None
-
-
-class DeskQuery(PageQuery):
-    status: TicketStatus | None = None
-    queue: RecipientType | None = None
-    organisation_id: str | None = Field(None, max_length=64)
 
 
 class ReplyRequest(RequestModel):
@@ -200,33 +197,6 @@ def rate_ticket(call: Call, ticket_id: str) -> SatisfactionOut:
 )
 def satisfaction_report(call: Call) -> satisfaction.SatisfactionReport:
     return satisfaction.satisfaction_report(wiring.ticket_context(), call.user)
-
-
-@api.route(
-    "/desk/tickets",
-    summary="An agent's desk: the tickets addressed to them, by status",
-    query=DeskQuery,
-    response=Page[TicketSummary],
-    roles=AGENTS,
-    errors=(422,),
-)
-def desk_tickets(call: Call) -> Page[TicketSummary]:
-    query: DeskQuery = call.query
-    which = desk.DeskFilter(
-        status=query.status, queue=query.queue, organisation_id=query.organisation_id
-    )
-    return desk.list_desk(wiring.ticket_context(), call.user, which, query.limit, query.cursor)
-
-
-@api.route(
-    "/desk/tickets/{ticket_id}",
-    summary="A ticket of the agent's desk, with its history and attachments (download URLs)",
-    response=TicketView,
-    roles=AGENTS,
-    errors=(404,),
-)
-def desk_ticket(call: Call, ticket_id: str) -> TicketView:
-    return desk.get_desk_ticket(wiring.ticket_context(), call.user, ticket_id, clock.now())
 
 
 @api.route(

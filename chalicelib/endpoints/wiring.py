@@ -45,7 +45,12 @@ if TYPE_CHECKING:
     from chalicelib.routing.mailbox import DynamoMailbox
     from chalicelib.routing.notify import Notifying
     from chalicelib.shared.secrets import SecretsManagerKey
+    from chalicelib.tickets.ageing import Ageing
+    from chalicelib.tickets.answers import DynamoAnswerStore
     from chalicelib.tickets.context import TicketContext
+    from chalicelib.tickets.desk_index import DynamoDeskIndex
+    from chalicelib.tickets.desk_ticket import Transcripts
+    from chalicelib.tickets.notes import DynamoNoteStore
     from chalicelib.tickets.records import TicketDigest
     from chalicelib.tickets.store import DynamoTicketStore
 
@@ -252,5 +257,57 @@ def transcript_source(now: datetime) -> TranscriptSource:
         except NotFoundError:
             return None
         return [TranscriptLine(author=entry.author, text=entry.text) for entry in entries]
+
+    return transcript
+
+
+# The desk (issue 12): its indexes, notes and canned answers, the LiveChat's calendar
+# for ageing, and the assistant's transcripts of the conversations tickets come from
+
+
+def desk_index() -> DynamoDeskIndex:
+    from chalicelib.tickets.desk_index import DynamoDeskIndex
+
+    return DynamoDeskIndex(aws.table(get_settings().tickets_table))
+
+
+def note_store() -> DynamoNoteStore:
+    from chalicelib.tickets.notes import DynamoNoteStore
+
+    return DynamoNoteStore(aws.table(get_settings().tickets_table))
+
+
+def answer_store() -> DynamoAnswerStore:
+    from chalicelib.tickets.answers import DynamoAnswerStore
+
+    return DynamoAnswerStore(aws.table(get_settings().tickets_table))
+
+
+def ageing() -> Ageing:
+    """Tickets age in the LiveChat's working hours: its calendar, closures included (the one
+    source of working hours), a working day being its ordinary opening."""
+    from chalicelib.tickets.ageing import Ageing, load_targets
+
+    calendar = livechat_calendar(livechat_store())
+    opens, closes = calendar.rules.opens, calendar.rules.closes
+    day_hours = (closes.hour * 60 + closes.minute - opens.hour * 60 - opens.minute) / 60
+    return Ageing(calendar=calendar, day_hours=day_hours, targets=load_targets())
+
+
+def ticket_transcripts(now: datetime) -> Transcripts:
+    """The transcript of the conversation a ticket came from, read through the assistant as
+    the ticket's emitter would (one GetItem): the assistant's rule decides who may read it."""
+    from chalicelib.assistant.dialogue import get_transcript
+    from chalicelib.tickets.desk_ticket import TranscriptTurn
+
+    store = conversation_store()
+
+    def transcript(conversation_id: str, emitter_id: str | None) -> list[TranscriptTurn] | None:
+        reader = Identity(user_id=emitter_id) if emitter_id else None
+        try:
+            entries = get_transcript(store, conversation_id, reader, now)
+        except NotFoundError:
+            return None
+        return [TranscriptTurn(author=entry.author, text=entry.text) for entry in entries]
 
     return transcript

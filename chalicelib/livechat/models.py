@@ -114,10 +114,11 @@ class RatingRecord(Model):
 
     session_id: str
     category: str
-    advisor_id: str | None
-    advisor_name: str | None
+    # Stored without its empty fields (a rating without comment has none): default None.
+    advisor_id: str | None = None
+    advisor_name: str | None = None
     stars: int
-    comment: str | None
+    comment: str | None = None
     rated_at: datetime
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from chalicelib.attachments.models import AttachmentClaim
 from chalicelib.shared.dynamo import Transaction, TransactionFailed
 from chalicelib.shared.errors import ConflictError, FieldError, InvalidFieldsError, NotFoundError
+from chalicelib.tickets.ageing import restart_wait
 from chalicelib.tickets.context import TicketContext
 from chalicelib.tickets.records import (
     Actor,
@@ -171,6 +172,8 @@ def apply_change(
         }
     changes = lifecycle_changes(ticket, changes, now)
     after = ticket.model_copy(update={**changes, "updated_at": now, "version": ticket.version + 1})
+    # Back with its recipient (an answer, a reopening, a transfer): its wait starts again.
+    after = restart_wait(ticket, after, now)
     recipient = after.recipient if kind == "transferred" else None
     event = new_event(
         after,

@@ -16,7 +16,12 @@ Access patterns, each a key or an index (never a Scan):
   a recipient's desk             gsi2: DESK#support or DESK#business#{org} /
                                  {rank}-{status}#{created}#{id}: with a status, begins_with;
                                  without, the whole desk in workflow order, oldest first
-  the tickets the lifecycle job  gsi4 (sparse: only these tickets carry it): LIFECYCLE#waiting
+  a desk by date                 gsi4: the desk / {created}#{id}, newest or oldest first
+  a desk by waiting time         gsi5 (sparse: only tickets waiting for their recipient,
+                                 submitted or in_progress): the desk / {awaiting since}#{id}
+  a desk's search terms          SEARCH#{desk}#{term} / {created}#{id} (chalicelib/tickets/
+                                 search.py), written with the ticket in its transaction
+  the tickets the lifecycle job  gsi6 (sparse: only these tickets carry it): LIFECYCLE#waiting
   watches                        (waiting for the emitter, not reminded yet), LIFECYCLE#reminded,
                                  LIFECYCLE#resolved / {since}#{id}, oldest first: the job reads
                                  each partition from its start and stops at the first ticket
@@ -24,7 +29,7 @@ Access patterns, each a key or an index (never a Scan):
   the next reference             UpdateItem ADD on the year's counter
   the satisfaction report        Query pk = SATISFACTION (one item per desk and category)
 
-gsi4 has three partition values: enough for a public service's open tickets (a GSI
+gsi6 has three partition values: enough for a public service's open tickets (a GSI
 partition takes 1,000 writes a second); past that, shard the partitions by a suffix.
 """
 
@@ -107,16 +112,31 @@ def ticket_item(ticket: TicketRecord) -> dict[str, Any]:
         "gsi2pk": desk_partition(ticket.recipient.type, ticket.recipient.organisation_id),
         "gsi2sk": desk_status_prefix(ticket.status) + created,
     }
+    item.update(desk_index_keys(ticket, created))
     stage = lifecycle_stage(ticket)
     if stage is not None:
-        item["gsi4pk"] = lifecycle_partition(stage[0])
-        item["gsi4sk"] = f"{sort_instant(stage[1])}#{ticket.ticket_id}"
+        item["gsi6pk"] = lifecycle_partition(stage[0])
+        item["gsi6sk"] = f"{sort_instant(stage[1])}#{ticket.ticket_id}"
     if ticket.emitter_user_id:
         item["gsi1pk"] = emitter_partition(ticket.emitter_user_id)
         item["gsi1sk"] = created
         item["gsi3pk"] = emitter_status_partition(ticket.emitter_user_id, ticket.status)
         item["gsi3sk"] = created
     return item
+
+
+# The statuses in which a ticket waits for its recipient (its ageing clock runs).
+RECIPIENT_COURT: frozenset[TicketStatus] = frozenset({"submitted", "in_progress"})
+
+
+def desk_index_keys(ticket: TicketRecord, created: str) -> dict[str, str]:
+    """gsi4 (the desk by date) and, while it waits for its recipient, gsi5 (by waiting)."""
+    desk = desk_partition(ticket.recipient.type, ticket.recipient.organisation_id)
+    keys = {"gsi4pk": desk, "gsi4sk": created}
+    if ticket.status in RECIPIENT_COURT:
+        awaiting = ticket.awaiting_since or ticket.created_at
+        keys.update(gsi5pk=desk, gsi5sk=f"{sort_instant(awaiting)}#{ticket.ticket_id}")
+    return keys
 
 
 def event_item(event: TicketEvent) -> dict[str, Any]:
@@ -128,9 +148,8 @@ def event_item(event: TicketEvent) -> dict[str, Any]:
     }
 
 
-INDEX_KEYS = frozenset(
-    {"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk"}
-)
+# The index keys of a ticket item: a change rewrites those that moved.
+INDEX_KEYS = frozenset({f"gsi{n}{part}" for n in (1, 2, 3, 4, 5, 6) for part in ("pk", "sk")})
 KEY_ATTRIBUTES = frozenset({"pk", "sk", "item_type"}) | INDEX_KEYS
 
 

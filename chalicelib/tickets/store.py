@@ -9,8 +9,9 @@ conditioned on the version read (optimistic locking), and never touches the
 attributes the queue consumer owns (`delivered_seq`, `notified_seq`).
 
 Labels of the items this store adds to a transaction: "ticket" (its condition
-fails when the ticket exists already, or moved since it was read), "event" and
-"satisfaction" (a rating added to its desk's and category's counters).
+fails when the ticket exists already, or moved since it was read), "event",
+"satisfaction" (a rating added to its desk's and category's counters), and the
+desk's search index items ("search:{n}", "unsearch:{n}": tickets/search.py).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from chalicelib.tickets.records import (
     TicketRecord,
     TicketStatus,
 )
+from chalicelib.tickets.search import index_in
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -143,6 +145,8 @@ class DynamoTicketStore:
         assert isinstance(tx, DynamoTransaction)
         tx.put(TICKET, self.table_name, ticket_item(ticket), condition="attribute_not_exists(pk)")
         tx.put(EVENT, self.table_name, event_item(event))
+        # The desk's search index, in the ticket's own transaction (tickets/search.py).
+        index_in(tx, self.table_name, None, ticket)
 
     def change_in(
         self, tx: Transaction, before: TicketRecord, after: TicketRecord, event: TicketEvent
@@ -159,6 +163,8 @@ class DynamoTicketStore:
             values={**values, ":read_version": before.version},
         )
         tx.put(EVENT, self.table_name, event_item(event))
+        # The desk's search index follows a transfer or a new title (tickets/search.py).
+        index_in(tx, self.table_name, before, after)
 
     def mark_delivered(self, ticket_id: str, dispatch_seq: int, event: TicketEvent) -> bool:
         tx = DynamoTransaction(self._client)

@@ -79,9 +79,15 @@ class NewTicket(Model):
     description: str = Field(min_length=10, max_length=10_000)
     contact_email: str | None = Field(None, max_length=254)
     attachment_ids: list[str] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+    # The ClaudIA conversation the ticket comes from (its draft): agents read its transcript.
+    conversation_id: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
     _blank_optional = field_validator(
-        "object_number", "recipient_organisation_id", "contact_email", mode="before"
+        "object_number",
+        "recipient_organisation_id",
+        "contact_email",
+        "conversation_id",
+        mode="before",
     )(_empty_is_none)
     _email = field_validator("contact_email")(valid_email)
 
@@ -181,6 +187,9 @@ def _checked_ticket(
         category=category.code,
         subcategory=subcategory.code,
         object_number=object_key(request.object_number) if request.object_number else None,
+        # The desk finds a ticket by its emitter's SIRET (tickets/search.py).
+        siret=facts.membership.siret,
+        conversation_id=request.conversation_id,
         title=request.title,
         description=request.description,
         contact_email=contact_email,

@@ -1,7 +1,7 @@
 """`make screenshots`: every page of the portal as a person sees it, desktop and phone.
 
 Starts the local stack (Wednesday morning, LiveChat open), walks through the
-journeys in Debian's Chromium at 1280×800 and 390×844, and saves full-page
+journeys (users', then agents') in Debian's Chromium at 1280×800 and 390×844, and saves full-page
 PNGs under docs/screenshots/ (`{page}-{width}x{height}.png`).
 """
 
@@ -132,6 +132,94 @@ def alice_pages(page: Page, camera: Camera, stack: LocalStack, files: Path) -> N
     camera.shoot("livechat-avis")
 
 
+def agent_pages(page: Page, camera: Camera, stack: LocalStack) -> None:
+    """The agents' pages: marc's desk and a ticket, sophie's console and reports, alice refused."""
+    sign_in(page, stack, "alice")
+    page.goto(stack.web_url + "/agent/tickets")
+    page.get_by_role("heading", name="Accès réservé").wait_for()
+    camera.shoot("agent-acces-reserve")
+    status, created = stack.request(
+        "POST",
+        "/tickets",
+        {
+            "organisation_id": "org-boulangerie-martin",
+            "category": "FACTURE",
+            "subcategory": "M22",
+            "object_number": "FA-2026-0001",
+            "title": "Retard de paiement de la facture FA-2026-0001",
+            "description": "La facture est mise en paiement depuis trois semaines, rien reçu.",
+        },
+        user="alice",
+    )
+    stack.request(
+        "POST",
+        f"/desk/tickets/{created['ticket_id']}/notes",
+        {"text": "Voir avec le comptable public avant de répondre."},
+        user="marc",
+    )
+    stack.request(
+        "POST",
+        "/desk/answers",
+        {"title": "Numéro d'engagement", "text": "Merci d'indiquer le numéro d'engagement."},
+        user="marc",
+    )
+    sign_in(page, stack, "marc")
+    page.goto(stack.web_url + "/agent/tickets")
+    page.get_by_role("table").wait_for()
+    camera.shoot("agent-bureau")
+    page.get_by_label("Rechercher").fill("FA-2026-0001")
+    page.get_by_role("button", name="Rechercher", exact=True).click()
+    page.get_by_role("link", name=created["reference"]).click()
+    page.get_by_role("button", name="Prendre en charge").click()
+    page.get_by_label("Votre réponse").wait_for()
+    camera.shoot("agent-ticket")
+    page.goto(stack.web_url + "/agent/reponses-types")
+    page.get_by_role("heading", name="Numéro d'engagement").wait_for()
+    camera.shoot("agent-reponses-types")
+    # A chat waiting in the queue (alice's, through the API), then sophie's console.
+    conversation = stack.request("POST", "/assistant/conversations", {}, user="alice")[1]
+    stack.request(
+        "POST",
+        f"/assistant/conversations/{conversation['conversation_id']}/messages",
+        {"text": "Mon dépôt de facture est refusé"},
+        user="alice",
+    )
+    stack.request(
+        "POST",
+        "/livechat/sessions",
+        {"category": "FACTURE", "conversation_id": conversation["conversation_id"]},
+        user="alice",
+    )
+    sign_in(page, stack, "sophie")
+    page.goto(stack.web_url + "/agent/livechat")
+    page.get_by_role("button", name=re.compile("Accepter")).first.wait_for()
+    camera.shoot("agent-livechat-file")
+    page.get_by_role("button", name=re.compile("Accepter")).first.click()
+    page.get_by_label("Votre message").fill("Bonjour, je regarde votre dépôt.")
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+    page.get_by_role("log").get_by_text("je regarde votre dépôt").wait_for()
+    camera.shoot("agent-livechat-discussion")
+    # Figures for the reports: the chat rated, two spellings of one unknown question.
+    session_id = page.url.split("discussion=")[1]
+    stack.request("POST", f"/livechat/sessions/{session_id}/close", {}, user="alice")
+    stack.request(
+        "PUT",
+        f"/livechat/sessions/{session_id}/rating",
+        {"stars": 4, "comment": "Efficace."},
+        "alice",
+    )
+    for question in ("Comment changer la couleur du logo ?", "comment changer la couleur du lgo"):
+        stack.request(
+            "POST",
+            f"/assistant/conversations/{conversation['conversation_id']}/messages",
+            {"text": question},
+            user="alice",
+        )
+    page.goto(stack.web_url + "/agent/rapports")
+    page.get_by_role("heading", name="Tickets", exact=True).wait_for()
+    camera.shoot("agent-rapports")
+
+
 def walk(browser: Browser, size: tuple[int, int], journey: Callable[[Page, Camera], None]) -> None:
     context = new_context(browser, viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
@@ -149,6 +237,7 @@ def main() -> int:
             try:
                 walk(browser, size, partial(anonymous_pages, stack=stack))
                 walk(browser, size, partial(alice_pages, stack=stack, files=Path(scratch)))
+                walk(browser, size, partial(agent_pages, stack=stack))
             finally:
                 stack.stop()
         browser.close()

@@ -38,6 +38,7 @@ from chalicelib.tickets.records import (
     TicketRecord,
     TicketStatus,
 )
+from chalicelib.tickets.search import index_changes
 from chalicelib.tickets.store import EVENT, SATISFACTION, TICKET
 from tests.fakes.transaction import STATE_LOCK, FakeTransaction, always, fake_transaction
 
@@ -54,6 +55,8 @@ class FakeTicketStore:
         self._counters: dict[int, int] = {}
         # (desk, category) -> counters item
         self._satisfaction: dict[tuple[str, str], Item] = {}
+        # The desk's search index: (pk, sk) -> item (chalicelib/tickets/search.py).
+        self._search: dict[tuple[str, str], Item] = {}
 
     # Writes
 
@@ -70,6 +73,7 @@ class FakeTicketStore:
             lambda: self._tickets.__setitem__(ticket.ticket_id, item),
         )
         self._add_event(fake_transaction(tx), event)
+        self._index(fake_transaction(tx), None, ticket)
 
     def change_in(
         self, tx: Transaction, before: TicketRecord, after: TicketRecord, event: TicketEvent
@@ -89,6 +93,20 @@ class FakeTicketStore:
 
         fake_transaction(tx).add(TICKET, unchanged_since_read, write)
         self._add_event(fake_transaction(tx), event)
+        self._index(fake_transaction(tx), before, after)
+
+    def _index(self, tx: FakeTransaction, before: TicketRecord | None, after: TicketRecord) -> None:
+        """The search index's writes, as `search.index_in` adds them to the transaction."""
+        gone, new = index_changes(before, after)
+
+        def write() -> None:
+            for item in gone:
+                self._search.pop((item["pk"], item["sk"]), None)
+            for item in new:
+                self._search[(item["pk"], item["sk"])] = item
+
+        if gone or new:
+            tx.add("search:0", always, write)
 
     def _add_event(self, tx: FakeTransaction, event: TicketEvent) -> None:
         item = event_item(event)
@@ -225,6 +243,16 @@ class FakeTicketStore:
             last = page[-1]
             last_key = {name: last[name] for name in (partition_name, sort_name, "pk", "sk")}
         return Page[TicketRecord](items=items, next_cursor=encode_cursor(last_key))
+
+    # For the desk index fake (tests/fakes/desk.py)
+
+    def ticket_items(self) -> list[Item]:
+        with STATE_LOCK:
+            return [dict(item) for item in self._tickets.values()]
+
+    def search_items(self) -> list[Item]:
+        with STATE_LOCK:
+            return [dict(item) for item in self._search.values()]
 
     # For tests
 

@@ -320,7 +320,8 @@ export class ClaudiaAssistant extends HTMLElement {
   async toTicket() {
     try {
       const draft = await this.api.get(`/assistant/conversations/${encodeURIComponent(this.state.conversationId)}/ticket-draft`);
-      remember(DRAFT_KEY, draft);
+      // The conversation travels with the draft: the desk reads its transcript.
+      remember(DRAFT_KEY, { ...draft, conversation_id: this.state.conversationId });
     } catch (error) {
       this.showError(error);
       return;

@@ -85,6 +85,7 @@ export function createClient({ baseUrl, token = () => null }) {
     get: (path, options) => request('GET', path, options),
     post: (path, body = {}, options) => request('POST', path, { ...options, body }),
     put: (path, body = {}, options) => request('PUT', path, { ...options, body }),
+    del: (path, options) => request('DELETE', path, options),
   };
 }
 

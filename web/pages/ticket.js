@@ -240,6 +240,7 @@ class TicketForm {
 
   applyDraft(draft) {
     if (!draft) return;
+    this.conversationId = draft.conversation_id || null;
     controlOf(this.category).value = draft.category;
     this.onCategory();
     controlOf(this.subcategory).value = draft.subcategory;
@@ -287,6 +288,7 @@ class TicketForm {
       };
       if (sub.object_number !== 'none' && values.object_number?.trim()) body.object_number = values.object_number.trim();
       if (this.recipientId) body.recipient_organisation_id = this.recipientId;
+      if (this.conversationId) body.conversation_id = this.conversationId;
       const created = await api.post('/tickets', body, { headers: { 'Idempotency-Key': this.key } });
       this.submitted = true;
       this.confirm(created);
