@@ -140,7 +140,7 @@ PERMISSIONS: dict[str, tuple[Access, ...]] = {
         Access(MAIL_SENDER, SEND_MAIL),
     ),
     # Every 15 minutes: remind the emitters a ticket waits for, close the tickets left
-    # unanswered or resolved (gsi4 Queries, one transaction per change); the
+    # unanswered or resolved (gsi6 Queries, one transaction per change); the
     # LiveChat's closures make its working-day calendar (one GetItem).
     "TicketLifecycle": (
         Access(

@@ -18,7 +18,7 @@ Each change is a ticket change like any other (`apply_change`): a history event 
 the actor `system` ("reminded", "closed" with the reason), under the ticket's
 version condition, and the e-mail follows from the event (notifications consumer).
 
-Finding the tickets costs no Scan: gsi4 holds only the tickets in one of the three
+Finding the tickets costs no Scan: gsi6 holds only the tickets in one of the three
 stages, sorted by since when (chalicelib/tickets/keys.py). Due dates grow with that
 instant, so the job reads each stage from its oldest ticket and stops at the first
 one not due: a run reads what it changes, plus one ticket (or an empty page).

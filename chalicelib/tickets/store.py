@@ -106,7 +106,7 @@ class TicketStore(Protocol):
     def list_lifecycle(
         self, stage: LifecycleStage, limit: int, cursor: str | None
     ) -> Page[TicketRecord]:
-        """The tickets of one lifecycle stage, the longest in it first (gsi4)."""
+        """The tickets of one lifecycle stage, the longest in it first (gsi6)."""
         ...
 
     def count_rating_in(self, tx: Transaction, ticket: TicketRecord, stars: int) -> None:
@@ -272,9 +272,9 @@ class DynamoTicketStore:
     def list_lifecycle(
         self, stage: LifecycleStage, limit: int, cursor: str | None
     ) -> Page[TicketRecord]:
-        """One Query on gsi4."""
-        partition = ("gsi4pk", lifecycle_partition(stage))
-        return self._page("gsi4", partition, None, limit, cursor, newest_first=False)
+        """One Query on gsi6."""
+        partition = ("gsi6pk", lifecycle_partition(stage))
+        return self._page("gsi6", partition, None, limit, cursor, newest_first=False)
 
     def satisfaction_counts(self) -> list[SatisfactionCount]:
         """One Query on the counters' partition (a few dozen items: desks × categories)."""

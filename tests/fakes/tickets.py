@@ -195,7 +195,7 @@ class FakeTicketStore:
     def list_lifecycle(
         self, stage: LifecycleStage, limit: int, cursor: str | None
     ) -> Page[TicketRecord]:
-        return self._query("gsi4", lifecycle_partition(stage), None, limit, cursor, False)
+        return self._query("gsi6", lifecycle_partition(stage), None, limit, cursor, False)
 
     def satisfaction_counts(self) -> list[SatisfactionCount]:
         with STATE_LOCK:

@@ -1,5 +1,5 @@
 """The scheduled lifecycle job on moto, with a fixed clock: through the handler EventBridge
-invokes, the gsi4 Queries, the ticket's transactions, the e-mails that follow.
+invokes, the gsi6 Queries, the ticket's transactions, the e-mails that follow.
 
 Wednesday 11 November 2026 is a public holiday: a ticket waiting for alice since
 Thursday 5th 10:00 (Paris) is reminded on Friday 13th 10:00 and closed on Friday

@@ -118,4 +118,4 @@ def test_the_tickets_table_has_the_lifecycle_index(template_json: Json) -> None:
     )
     indexes = template["Resources"][tickets_id]["Properties"]["GlobalSecondaryIndexes"]
 
-    assert "gsi4" in [index["IndexName"] for index in indexes]
+    assert "gsi6" in [index["IndexName"] for index in indexes]

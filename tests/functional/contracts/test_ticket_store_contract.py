@@ -352,7 +352,7 @@ class TicketStoreContract:
         assert tickets.stored("t1").notified_seq == 2
         assert tickets.store.mark_notified("ghost", 1) is False
 
-    # The lifecycle job's index (gsi4)
+    # The lifecycle job's index (gsi6)
 
     def test_each_lifecycle_stage_lists_its_tickets_longest_in_it_first(
         self, tickets: Tickets
