@@ -87,8 +87,14 @@ def test_a_ticket_given_up_by_the_stream_is_redriven_and_delivered_once(
 
     assert report.replayed_batches == 2 and report.failed_batches == 0
     assert "Messages" not in sqs.receive_message(QueueUrl=_failures_url())
-    team_mail = [m for m in sent_mail() if reference in m.subject]
-    assert len(team_mail) == 1
+    # The recipient team's notice and alice's acknowledgement, each sent once.
+    mails = [
+        (tuple(m.destinations["ToAddresses"]), m.subject)
+        for m in sent_mail()
+        if reference in m.subject
+    ]
+    assert len(mails) == 2 and len(set(mails)) == 2
+    assert any("alice" in to[0] for to, _ in mails)
 
 
 def test_dead_letters_go_back_to_their_queue(client: Any, aws_env: dict[str, str]) -> None:

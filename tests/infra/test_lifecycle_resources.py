@@ -85,7 +85,7 @@ def test_the_notifications_consumer_reads_its_queue_and_may_send_mail(template_j
     events = template["Resources"]["SendNotifications"]["Properties"]["Events"]
     [event] = events.values()
 
-    assert event["Type"] == "SQS" and event["Properties"]["BatchSize"] == 1
+    assert event["Type"] == "SQS" and event["Properties"]["BatchSize"] == 10
     assert {"ses:SendEmail", "sqs:ReceiveMessage", "dynamodb:PutItem"} <= actions(
         template, "SendNotifications"
     )
