@@ -58,22 +58,33 @@ def opened_request(
     """The help request the token opens (one GetItem), or a 404 counted against the address."""
     token = followlink.read(key.key(), access.token, access.reference, now)
     ticket = ctx.store.get(token.ticket_id) if token else None
-    if (
-        token is None
-        or ticket is None
-        or ticket.reference != access.reference
-        or ticket.channel != "help_request"
-        or ticket.status == "closed"
-    ):
-        limiter.hit(
-            RATE_SCOPE,
-            access.client_ip,
-            limit=ctx.settings.follow_link_failures_per_address_hour,
-            window_seconds=RATE_WINDOW_SECONDS,
-            now=now,
-        )
-        raise link_refused()
+    if token is None or ticket is None or not opens(ticket, access):
+        raise refused(ctx, limiter, access, now)
     return ticket, token
+
+
+def opens(ticket: TicketRecord, access: FollowAccess) -> bool:
+    """Whether a ticket a valid token names is still followed with a link."""
+    return (
+        ticket.reference == access.reference
+        and ticket.channel == "help_request"
+        and ticket.status != "closed"
+    )
+
+
+def refused(
+    ctx: TicketContext, limiter: RateLimiter, access: FollowAccess, now: datetime
+) -> NotFoundError:
+    """The 404 of a refused link, once counted against the caller's address (a 429 past
+    the limit is raised from here)."""
+    limiter.hit(
+        RATE_SCOPE,
+        access.client_ip,
+        limit=ctx.settings.follow_link_failures_per_address_hour,
+        window_seconds=RATE_WINDOW_SECONDS,
+        now=now,
+    )
+    return link_refused()
 
 
 def get_request(
@@ -83,11 +94,12 @@ def get_request(
     access: FollowAccess,
     now: datetime,
 ) -> FollowedRequest:
-    """The request, its history, replies and attachments (download URLs valid 5 minutes)."""
-    ticket, token = opened_request(ctx, key, limiter, access, now)
-    found = ctx.store.get_with_history(ticket.ticket_id)
-    if found is None:
-        raise link_refused()
+    """The request, its history, replies and attachments (download URLs valid 5 minutes):
+    one Query, the ticket coming with its history."""
+    token = followlink.read(key.key(), access.token, access.reference, now)
+    found = ctx.store.get_with_history(token.ticket_id) if token else None
+    if token is None or found is None or not opens(found[0], access):
+        raise refused(ctx, limiter, access, now)
     current, events = found
     links = ctx.attachments.links(current.ticket_id, current.attachment_ids, now)
     return followed(ctx.catalogue, current, events, links, token.expires_at)

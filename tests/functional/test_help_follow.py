@@ -22,6 +22,7 @@ from chalicelib.endpoints import wiring
 from chalicelib.shared import aws, clock
 from chalicelib.shared.config import get_settings
 from chalicelib.tickets import followlink
+from tests.conftest import AwsCalls
 from tests.functional.test_help_requests import HELP
 from tests.functional.test_tickets_attachments import _anonymous_upload
 from tests.functional.tickets_support import RoutingPump, post
@@ -262,3 +263,52 @@ def test_a_notice_delivered_twice_is_mailed_once(local: Any, pump: RoutingPump) 
         pump.invoke_consumer("notifications", json.dumps(notice))
 
     assert len(mailbox(local)) == 1
+
+
+def test_a_link_read_costs_one_query_and_a_forged_one_only_its_count(
+    local: Any, pump: RoutingPump, aws_calls: AwsCalls
+) -> None:
+    reference = json.loads(
+        local.http.post("/help/requests", headers=JSON, body=json.dumps(HELP)).body
+    )["reference"]
+    pump.run()
+    _, token = follow_link(mailbox(local)[0])
+    assert followed(local, reference, token).status_code == 200  # the key is read once
+    aws_calls.reset()
+
+    read = followed(local, reference, token)
+    read_calls = dict(aws_calls.calls)
+    aws_calls.reset()
+    forged = followed(local, reference, token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB"))
+
+    assert (read.status_code, forged.status_code) == (200, 404)
+    assert read_calls == {"dynamodb.Query": 1}
+    assert aws_calls.calls == {"dynamodb.UpdateItem": 1}
+
+
+def test_a_notice_costs_a_query_a_claim_a_mail_and_a_mark_and_a_redelivery_no_mail(
+    local: Any, pump: RoutingPump, aws_calls: AwsCalls
+) -> None:
+    for email in (EMAIL, "autre@exemple.fr"):
+        body = {**HELP, "email": email, "email_confirmation": email}
+        local.http.post("/help/requests", headers=JSON, body=json.dumps(body))
+    pump.dispatch()
+    warm, notice = pump.queue_bodies("notifications")
+    pump.invoke_consumer("notifications", json.dumps(warm))  # reads the links' key once
+    aws_calls.reset()
+
+    pump.invoke_consumer("notifications", json.dumps(notice))
+    first = dict(aws_calls.calls)
+    aws_calls.reset()
+    pump.invoke_consumer("notifications", json.dumps(notice))
+
+    # The ticket with its history (Query), the ledger's claim (PutItem), the e-mail, the
+    # ledger's mark (UpdateItem); the local stage's mailbox keeps a copy (PutItem).
+    assert first == {
+        "dynamodb.Query": 1,
+        "dynamodb.PutItem": 2,
+        "ses.SendEmail": 1,
+        "dynamodb.UpdateItem": 1,
+    }
+    # Again: the claim fails on its condition and the ledger says it was sent.
+    assert aws_calls.calls == {"dynamodb.Query": 1, "dynamodb.PutItem": 1, "dynamodb.GetItem": 1}

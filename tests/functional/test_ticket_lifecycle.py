@@ -78,6 +78,7 @@ def test_reminder_then_closing_across_a_weekend_and_armistice_day(
     frozen_clock("2026-11-13T09:59:00+01:00")
     aws_calls.reset()
     early = run_job(client)
+    idle = dict(aws_calls.calls)
     frozen_clock("2026-11-13T10:00:00+01:00")
     reminded = run_job(client)
     again = run_job(client)
@@ -91,6 +92,8 @@ def test_reminder_then_closing_across_a_weekend_and_armistice_day(
     assert closed_resolved["closed_resolved"] == 1
     assert (closed_waiting["closed_unanswered"], later["closed_unanswered"]) == (1, 0)
     assert aws_calls.count("Scan") == 0
+    # Nothing due: one Query per stage (gsi4) and the LiveChat's closures (read once).
+    assert idle == {"dynamodb.Query": 3, "dynamodb.GetItem": 1}
     assert history(client, auth, waiting) == [
         ("reminded", "system", "2026-11-13T10:00:00+01:00"),
         ("closed", "system", "2026-11-27T10:00:00+01:00"),

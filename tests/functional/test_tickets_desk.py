@@ -315,6 +315,56 @@ def test_transfer_sends_a_business_ticket_to_the_tool_support(
     assert delivered == ["business", "support"]
 
 
+def test_a_transfer_mails_the_emitter_and_the_new_team_once_each_under_redelivery(
+    client: Any, auth: Auth, routing: RoutingPump, sent_mail: Callable[[], list[Any]]
+) -> None:
+    ticket_id = _business(client, auth)
+    routing.run()
+    reference = json.loads(client.http.get(f"/tickets/{ticket_id}", headers=auth("alice")).body)[
+        "reference"
+    ]
+    post(client, f"/desk/tickets/{ticket_id}/assign", auth("marc"))
+    post(
+        client,
+        f"/desk/tickets/{ticket_id}/transfer",
+        auth("marc"),
+        {"text": "Question sur le portail, pas sur la facture."},
+    )
+    before = len(sent_mail())
+    routing.dispatch()
+    [to_support] = routing.queue_bodies("support")
+    [notice] = routing.queue_bodies("notifications")
+    routing.run()
+
+    # SQS delivers at least once: each message comes again, twice.
+    for _ in range(2):
+        routing.invoke_consumer("support", json.dumps(to_support))
+        routing.invoke_consumer("notifications", json.dumps(notice))
+
+    mails = [
+        (m.destinations["ToAddresses"], m.subject.removeprefix(f"[{reference}] "))
+        for m in sent_mail()[before:]
+    ]
+    assert sorted(mails) == [
+        (
+            ["alice.martin@boulangerie-martin.example.fr"],
+            "Votre demande a été transférée au support",
+        ),
+        (
+            ["equipe-support@guichet.example.fr"],
+            "Ticket transféré : " + _title(client, auth, ticket_id),
+        ),
+    ]
+    to_alice = next(m for m in sent_mail()[before:] if "transférée" in m.subject)
+    assert "Question sur le portail, pas sur la facture." in to_alice.body
+    assert f"/support/mes-tickets/{ticket_id}" in to_alice.body
+
+
+def _title(client: Any, auth: Auth, ticket_id: str) -> str:
+    ticket = json.loads(client.http.get(f"/tickets/{ticket_id}", headers=auth("alice")).body)
+    return str(ticket["title"])
+
+
 def test_transfer_is_for_business_agents_only(client: Any, auth: Auth) -> None:
     ticket_id = _support(client, auth)
 

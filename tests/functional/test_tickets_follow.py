@@ -281,6 +281,48 @@ def test_reopen_needs_a_text(client: Any, auth: Auth) -> None:
     assert errors_of(response) == ["text"]
 
 
+def _rate(
+    client: Any, auth: Auth, ticket_id: str, body: dict[str, Any], user: str = "alice"
+) -> Any:
+    headers = {**auth(user), "Content-Type": "application/json"}
+    return client.http.put(
+        f"/tickets/{ticket_id}/satisfaction", headers=headers, body=json.dumps(body)
+    )
+
+
+def test_the_emitter_rates_the_answer_to_a_resolved_ticket_once(client: Any, auth: Auth) -> None:
+    ticket_id = _submit(client, auth)
+    too_early = _rate(client, auth, ticket_id, {"stars": 4})
+    _to_status(client, auth, ticket_id, "resolved")
+
+    out_of_range = _rate(client, auth, ticket_id, {"stars": 6})
+    someone_else = _rate(client, auth, ticket_id, {"stars": 1}, user="claire")
+    rated = _rate(client, auth, ticket_id, {"stars": 4, "comment": "Réponse claire."})
+    again = _rate(client, auth, ticket_id, {"stars": 5})
+
+    assert too_early.status_code == 409
+    assert out_of_range.status_code == 422
+    assert errors_of(out_of_range) == ["stars"]
+    assert someone_else.status_code == 404
+    assert rated.status_code == 200, rated.body
+    assert json.loads(rated.body)["stars"] == 4
+    assert again.status_code == 409
+    ticket = json.loads(_get(client, auth, ticket_id).body)
+    assert (ticket["satisfaction"]["stars"], ticket["satisfaction"]["comment"]) == (
+        4,
+        "Réponse claire.",
+    )
+    assert ticket["rateable"] is False
+    assert [(h["event"], h["stars"]) for h in ticket["history"] if h["event"] == "rated"] == [
+        ("rated", 4)
+    ]
+    report = json.loads(client.http.get("/desk/satisfaction", headers=auth("marc")).body)
+    assert [(d["designation"], d["count"], d["average"]) for d in report["by_desk"]] == [
+        ("Mairie de Valbourg", 1, 4.0)
+    ]
+    assert [(c["category"], c["average"]) for c in report["by_category"]] == [("FACTURE", 4.0)]
+
+
 def test_latest_tickets_for_the_assistant_is_one_query(
     client: Any, auth: Auth, aws_calls: Any
 ) -> None:

@@ -291,6 +291,25 @@ def test_alice_gets_her_rejected_invoices_status_and_the_recipients_comment(
     assert "numéro d'engagement juridique est absent" in text
 
 
+@pytest.mark.parametrize(
+    ("user", "asked", "found"),
+    [
+        ("alice", "où en est ma facture fa-2026-0002 ?", "FA-2026-0002"),
+        ("bruno", "statut de la facture Fc-2026-0001", "FC-2026-0001, émise par Atelier Dupont"),
+    ],
+)
+def test_an_invoice_number_typed_in_lower_case_is_the_same_invoice(
+    client: Any, auth: Headers, user: str, asked: str, found: str
+) -> None:
+    conversation_id = start(client, auth(user))["conversation_id"]
+
+    reply = answer(client, conversation_id, asked, auth(user))
+
+    assert reply["topic"] == "facture.statut_ma_facture"
+    assert found in reply["text"]
+    assert "Je ne trouve aucune facture" not in reply["text"]
+
+
 def test_another_organisations_invoice_is_answered_as_if_it_did_not_exist(
     client: Any, auth: Headers
 ) -> None:
