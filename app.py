@@ -59,13 +59,6 @@ def deliver_business_tickets(event: SQSEvent) -> dict[str, Any]:
     return routing.deliver_business_tickets(event)
 
 
-@app.on_sqs_message(queue=resource_name(STAGE, "ticket-notices"), batch_size=CONSUMER_BATCH_SIZE)
-def deliver_ticket_notices(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.endpoints import routing
-
-    return routing.deliver_ticket_notices(event)
-
-
 # S3 announces uploads to a queue (infra/resources.py), not straight to a function:
 # Chalice cannot package `on_s3_event` beside the bucket's own notifications, and
 # the queue gives retries and a dead-letter queue.

@@ -30,7 +30,6 @@ def _environment() -> None:
             "GUICHET_STAGE": "test",
             "SUPPORT_QUEUE_URL": "unset",
             "BUSINESS_QUEUE_URL": "unset",
-            "NOTICES_QUEUE_URL": "unset",
         }
     )
     os.environ.pop("AWS_PROFILE", None)

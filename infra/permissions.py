@@ -29,7 +29,6 @@ from infra.resources import (
     DIRECTORY,
     IDEMPOTENCY,
     LIVECHAT,
-    NOTICES_QUEUE,
     RATE_LIMITS,
     SUPPORT_QUEUE,
     TICKETS,
@@ -113,15 +112,10 @@ PERMISSIONS: dict[str, tuple[Access, ...]] = {
         Access(WEBSOCKET_CONNECTIONS, POST_TO_CONNECTION),
     ),
     # The tickets table's stream: route each new or transferred ticket to its
-    # recipient type's queue; queue the e-mail to the emitter when a recipient replies.
+    # recipient type's queue; e-mail the emitter when a recipient replies.
     "DispatchTickets": (
         Access(SUPPORT_QUEUE, SEND_MESSAGE),
         Access(BUSINESS_QUEUE, SEND_MESSAGE),
-        Access(NOTICES_QUEUE, SEND_MESSAGE),
-    ),
-    # E-mail the emitter a queued notice, then mark its history event mailed.
-    "DeliverTicketNotices": (
-        Access(TICKETS, ("dynamodb:GetItem", "dynamodb:UpdateItem")),
         Access(MAIL_SENDER, SEND_MAIL),
     ),
     # Deliver a ticket to its recipient: history event, e-mail to the team.

@@ -155,9 +155,6 @@ TABLES: tuple[Table, ...] = (DIRECTORY, TICKETS, CONVERSATIONS, LIVECHAT, IDEMPO
 
 SUPPORT_QUEUE = Queue("support-tickets", "SUPPORT_QUEUE_URL")
 BUSINESS_QUEUE = Queue("business-tickets", "BUSINESS_QUEUE_URL")
-# The e-mails a ticket's history asks for (a recipient's reply to the emitter): the
-# stream handler only queues them, the consumer sends each once.
-NOTICES_QUEUE = Queue("ticket-notices", "NOTICES_QUEUE_URL")
 # S3 ObjectCreated notifications for uploaded attachments, for the checker.
 UPLOAD_EVENTS_QUEUE = Queue("upload-events", None)
 
@@ -171,7 +168,6 @@ STREAM_FAILURES_QUEUE = Queue(
 QUEUES: tuple[Queue, ...] = (
     SUPPORT_QUEUE,
     BUSINESS_QUEUE,
-    NOTICES_QUEUE,
     UPLOAD_EVENTS_QUEUE,
     STREAM_FAILURES_QUEUE,
 )

@@ -50,7 +50,6 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, signing_key: str) -> Iterator
     monkeypatch.setenv("AUTH_LOCAL_SIGNING_KEY", signing_key)
     monkeypatch.setenv("SUPPORT_QUEUE_URL", "unset")
     monkeypatch.setenv("BUSINESS_QUEUE_URL", "unset")
-    monkeypatch.setenv("NOTICES_QUEUE_URL", "unset")
     _clear_caches()
     yield
     _clear_caches()

@@ -119,7 +119,6 @@ def ticket_queues() -> SqsTicketQueues:
     return SqsTicketQueues(
         aws.client("sqs"),
         {"support": settings.support_queue_url, "business": settings.business_queue_url},
-        settings.notices_queue_url,
     )
 
 

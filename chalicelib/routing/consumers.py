@@ -5,11 +5,6 @@ batch is handled on its own and reported when it fails, so a message that keeps
 failing goes to the dead-letter queue alone, after 5 receives, without dragging
 the others with it).
 
-The notices consumer e-mails a ticket's emitter what its history asks for (a
-recipient's reply), then records it on the event (`mailed`): a redelivered
-notice is dropped as a duplicate. As for the team's e-mail, only a crash
-between the e-mail and its mark can send it twice.
-
 Delivering is two effects, each recorded on the ticket so that a redelivered
 message has the effect of one: the `delivered` history event (conditional on
 `delivered_seq`, in the same transaction as the event) and the e-mail to the
@@ -25,7 +20,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from chalicelib.directory import Organisation
-from chalicelib.routing.dispatch import TicketDispatch, TicketNotice
+from chalicelib.routing.dispatch import TicketDispatch
 from chalicelib.routing.mail import Mailer, header_text
 from chalicelib.shared.config import Settings
 from chalicelib.shared.logs import get_logger
@@ -129,35 +124,3 @@ def team_mail_text(ticket: TicketRecord, settings: Settings) -> str:
         lines.append(f"Objet : {ticket.object_number}")
     lines += ["", ticket.title, "", f"Traitez-le depuis votre bureau : {settings.portal_origin}"]
     return "\n".join(lines) + "\n"
-
-
-def deliver_notice(body: str, delivery: Delivery) -> Outcome:
-    """E-mail the emitter one queued notice, once (raises on anything that must be retried)."""
-    event = TicketNotice.model_validate_json(body).event
-    notice = event.notice
-    if notice is None:
-        raise UndeliverableError(f"event {event.event_id} carries no notice")
-    if delivery.store.was_mailed(event):
-        return "duplicate"
-    delivery.mailer.send(
-        notice.to,
-        header_text(f"[{notice.reference}] Réponse à votre ticket"),
-        reply_mail_text(event, delivery.settings),
-    )
-    delivery.store.mark_mailed(event)
-    get_logger().info("notice mailed", extra={"ticket_id": event.ticket_id})
-    return "delivered"
-
-
-def reply_mail_text(event: TicketEvent, settings: Settings) -> str:
-    assert event.notice is not None
-    if event.status == "waiting_for_user":
-        what = "Le destinataire de votre ticket vous demande des informations complémentaires."
-    else:
-        what = "Le destinataire de votre ticket y a répondu et le considère comme résolu."
-    return (
-        f"Bonjour,\n\n{what}\n\n"
-        f"Ticket {event.notice.reference} : {event.notice.title}\n\n"
-        f"{event.by.name} a écrit :\n{event.text or ''}\n\n"
-        f"Retrouvez votre ticket sur le portail : {settings.portal_origin}\n"
-    )

@@ -1,4 +1,4 @@
-"""Dispatch: from the tickets table's stream to the queues.
+"""Dispatch: from the tickets table's stream to the queue of each recipient type.
 
 Why a stream and not a send at submission: the ticket write is the source of
 truth. Submitting only writes DynamoDB; the table's stream (NEW_AND_OLD_IMAGES)
@@ -11,11 +11,9 @@ retries and an on-failure destination that the redrive command replays
 stream is the outbox; no sweeper needed). A record may be handled twice, so a
 message may be sent twice: consumers are idempotent.
 
-A history event that carries a notice (an agent's reply) is queued the same way
-on the notices queue: the stream handler sends no e-mail itself (one that did
-would send it again whenever its record is handled again: a retried batch, a
-redrive). The notices consumer (chalicelib/routing/consumers.py) sends it and
-records it on the event, so a redelivered notice is not mailed twice.
+The same handler e-mails the emitter when a history event carries a notice
+(an agent's reply): it is a consequence of a committed write, so it is sent
+from the stream too and is not lost if SES hiccups during the request.
 
 The event source needs the stream ARN when the app is packaged, before any
 stack exists: `chalicelib.shared.config.tickets_stream_arn` derives it from the
@@ -30,7 +28,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import ConfigDict
 
+from chalicelib.routing.mail import Mailer, header_text
 from chalicelib.shared import dynamo
+from chalicelib.shared.config import Settings
 from chalicelib.shared.logs import get_logger
 from chalicelib.shared.models import Model
 from chalicelib.tickets.keys import strip_keys
@@ -52,15 +52,6 @@ class TicketDispatch(Model):
     dispatch_seq: int
 
 
-class TicketNotice(Model):
-    """The message the notices queue carries: the history event whose emitter is e-mailed."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    schema_version: Literal[1] = SCHEMA_VERSION
-    event: TicketEvent
-
-
 class TicketQueues(Protocol):
     """Where dispatch messages go (SQS, or a fake that keeps them)."""
 
@@ -68,28 +59,18 @@ class TicketQueues(Protocol):
         """Send `message` to the queue of its recipient type."""
         ...
 
-    def notify(self, notice: TicketNotice) -> None:
-        """Send `notice` to the notices queue."""
-        ...
-
 
 class SqsTicketQueues:
-    """Sends dispatch messages to the queue of their recipient type, notices to theirs."""
+    """Sends dispatch messages to the queue of their recipient type."""
 
-    def __init__(
-        self, sqs_client: Any, queue_urls: dict[RecipientType, str], notices_url: str
-    ) -> None:
+    def __init__(self, sqs_client: Any, queue_urls: dict[RecipientType, str]) -> None:
         self._sqs = sqs_client
         self._urls = queue_urls
-        self._notices_url = notices_url
 
     def send(self, message: TicketDispatch) -> None:
         self._sqs.send_message(
             QueueUrl=self._urls[message.recipient.type], MessageBody=message.model_dump_json()
         )
-
-    def notify(self, notice: TicketNotice) -> None:
-        self._sqs.send_message(QueueUrl=self._notices_url, MessageBody=notice.model_dump_json())
 
 
 class StreamRecord(Model):
@@ -129,12 +110,14 @@ def notice_for(record: StreamRecord) -> TicketEvent | None:
     return TicketEvent.model_validate(strip_keys(new))
 
 
-def dispatch_change(record: StreamRecord, queues: TicketQueues) -> bool:
-    """Send the ticket one record calls for to its queue, or its notice to the notices queue.
+def dispatch_change(
+    record: StreamRecord, queues: TicketQueues, mailer: Mailer, settings: Settings
+) -> bool:
+    """Send the ticket one record calls for to its queue, or e-mail its notice.
 
-    Returns whether a ticket was sent. Raises when SQS fails: the stream retries
-    this record (chalicelib/endpoints/batches.py), and a record that is handled
-    again sends the same message again, which consumers ignore.
+    Returns whether a ticket was sent. Raises when SQS or SES fails: the stream
+    retries this record (chalicelib/endpoints/batches.py), and a record that is
+    handled again sends the same message again, which consumers ignore.
     """
     message = dispatch_for(record)
     if message is not None:
@@ -144,12 +127,31 @@ def dispatch_change(record: StreamRecord, queues: TicketQueues) -> bool:
             extra={"ticket_id": message.ticket_id, "queue": message.recipient.type},
         )
     event = notice_for(record)
-    if event is not None:
-        queues.notify(TicketNotice(event=event))
-        get_logger().info("notice queued", extra={"ticket_id": event.ticket_id})
+    if event is not None and event.notice is not None:
+        mailer.send(
+            event.notice.to,
+            header_text(f"[{event.notice.reference}] Réponse à votre ticket"),
+            reply_mail_text(event, settings),
+        )
     return message is not None
 
 
-def dispatch_changes(records: Iterable[StreamRecord], queues: TicketQueues) -> int:
+def dispatch_changes(
+    records: Iterable[StreamRecord], queues: TicketQueues, mailer: Mailer, settings: Settings
+) -> int:
     """`dispatch_change` for each record, in order. Returns the tickets sent."""
-    return sum(dispatch_change(record, queues) for record in records)
+    return sum(dispatch_change(record, queues, mailer, settings) for record in records)
+
+
+def reply_mail_text(event: TicketEvent, settings: Settings) -> str:
+    assert event.notice is not None
+    if event.status == "waiting_for_user":
+        what = "Le destinataire de votre ticket vous demande des informations complémentaires."
+    else:
+        what = "Le destinataire de votre ticket y a répondu et le considère comme résolu."
+    return (
+        f"Bonjour,\n\n{what}\n\n"
+        f"Ticket {event.notice.reference} : {event.notice.title}\n\n"
+        f"{event.by.name} a écrit :\n{event.text or ''}\n\n"
+        f"Retrouvez votre ticket sur le portail : {settings.portal_origin}\n"
+    )

@@ -24,7 +24,7 @@ SERVICE_TIMEZONE = "Europe/Paris"
 
 # Logical names of the resources whose physical name the app must know.
 TABLES = ("directory", "tickets", "conversations", "livechat", "idempotency", "rate-limits")
-QUEUES = ("support-tickets", "business-tickets", "ticket-notices", "upload-events")
+QUEUES = ("support-tickets", "business-tickets", "upload-events")
 BUCKETS = ("uploads",)
 
 
@@ -80,7 +80,6 @@ class Settings(Model):
     rate_limits_table: str = Field(alias="RATE_LIMITS_TABLE")
     support_queue_url: str = Field(alias="SUPPORT_QUEUE_URL")
     business_queue_url: str = Field(alias="BUSINESS_QUEUE_URL")
-    notices_queue_url: str = Field(alias="NOTICES_QUEUE_URL")
     uploads_bucket: str = Field(alias="UPLOADS_BUCKET")
 
     # Tokens: the issuer (Cognito user pool URL) and audience (app client id).

@@ -68,14 +68,6 @@ class TicketStore(Protocol):
         """Record the recipient team's e-mail once per dispatch; False if already recorded."""
         ...
 
-    def was_mailed(self, event: TicketEvent) -> bool:
-        """Whether the notice of a history event was e-mailed (strongly consistent)."""
-        ...
-
-    def mark_mailed(self, event: TicketEvent) -> bool:
-        """Record that the notice of `event` was e-mailed; False if already recorded."""
-        ...
-
     def get(self, ticket_id: str) -> TicketRecord | None:
         """A ticket without its history (strongly consistent)."""
         ...
@@ -167,26 +159,6 @@ class DynamoTicketStore:
                 UpdateExpression="SET notified_seq = :seq",
                 ConditionExpression="notified_seq < :seq",
                 ExpressionAttributeValues={":seq": dispatch_seq},
-            )
-        except Exception as error:
-            if condition_failed(error):
-                return False
-            raise
-        return True
-
-    def was_mailed(self, event: TicketEvent) -> bool:
-        item = self._table.get_item(
-            Key=_event_key(event), ProjectionExpression="mailed", ConsistentRead=True
-        ).get("Item")
-        return bool(item and item.get("mailed"))
-
-    def mark_mailed(self, event: TicketEvent) -> bool:
-        try:
-            self._table.update_item(
-                Key=_event_key(event),
-                UpdateExpression="SET mailed = :true",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(mailed)",
-                ExpressionAttributeValues={":true": True},
             )
         except Exception as error:
             if condition_failed(error):
@@ -294,8 +266,3 @@ def _update_of(
     if removed:
         expression += " REMOVE " + ", ".join(alias[name] for name in removed)
     return expression, names, values
-
-
-def _event_key(event: TicketEvent) -> dict[str, str]:
-    item = event_item(event)
-    return {"pk": item["pk"], "sk": item["sk"]}

@@ -30,7 +30,6 @@ FAKE_SETTINGS = Settings.model_validate(
         "GUICHET_STAGE": "test",
         "SUPPORT_QUEUE_URL": "fake://support-tickets",
         "BUSINESS_QUEUE_URL": "fake://business-tickets",
-        "NOTICES_QUEUE_URL": "fake://ticket-notices",
     }
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.routing.dispatch import TicketDispatch, TicketNotice
+from chalicelib.routing.dispatch import TicketDispatch
 from chalicelib.tickets.records import RecipientType
 from tests.fakes.transaction import STATE_LOCK
 
@@ -34,15 +34,10 @@ class FakeTicketQueues:
 
     def __init__(self) -> None:
         self.messages: list[TicketDispatch] = []
-        self.notices: list[TicketNotice] = []
 
     def send(self, message: TicketDispatch) -> None:
         with STATE_LOCK:
             self.messages.append(message)
-
-    def notify(self, notice: TicketNotice) -> None:
-        with STATE_LOCK:
-            self.notices.append(notice)
 
     def on(self, queue: RecipientType) -> list[TicketDispatch]:
         """The messages sent to one recipient type's queue, in order."""

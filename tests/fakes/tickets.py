@@ -117,19 +117,6 @@ class FakeTicketStore:
             stored["notified_seq"] = dispatch_seq
             return True
 
-    def was_mailed(self, event: TicketEvent) -> bool:
-        with STATE_LOCK:
-            stored = self._events.get(event.ticket_id, {}).get(str(event_item(event)["sk"]))
-            return bool(stored and stored.get("mailed"))
-
-    def mark_mailed(self, event: TicketEvent) -> bool:
-        with STATE_LOCK:
-            stored = self._events.get(event.ticket_id, {}).get(str(event_item(event)["sk"]))
-            if stored is None or stored.get("mailed"):
-                return False
-            stored["mailed"] = True
-            return True
-
     # Reads
 
     def get(self, ticket_id: str) -> TicketRecord | None:

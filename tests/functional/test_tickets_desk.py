@@ -272,34 +272,6 @@ def test_emitter_is_emailed_when_the_recipient_replies(
     assert len(sent_mail()) == before + 2  # the reply, and the mairie's arrival e-mail
 
 
-def test_a_reply_whose_stream_batch_is_handled_twice_is_mailed_once(
-    client: Any, auth: Auth, routing: RoutingPump, sent_mail: Callable[[], list[Any]]
-) -> None:
-    ticket_id = _business(client, auth, contact_email="compta@boulangerie-martin.example.fr")
-    routing.run()
-    post(client, f"/desk/tickets/{ticket_id}/assign", auth("marc"))
-    post(
-        client,
-        f"/desk/tickets/{ticket_id}/reply",
-        auth("marc"),
-        {"text": "Facture débloquée.", "status": "resolved"},
-    )
-    batch = {"Records": [routing.as_lambda_record(r) for r in routing.read_stream()]}
-
-    # Lambda hands the same batch again (a timeout after the handler ran, a redrive).
-    for _ in range(2):
-        assert client.lambda_.invoke("dispatch_tickets", batch).payload == {"batchItemFailures": []}
-    routing.run()
-
-    to_emitter = [
-        m
-        for m in sent_mail()
-        if m.destinations["ToAddresses"] == ["compta@boulangerie-martin.example.fr"]
-    ]
-    assert len(to_emitter) == 1
-    assert "Facture débloquée." in to_emitter[0].body
-
-
 def test_transfer_sends_a_business_ticket_to_the_tool_support(
     client: Any, auth: Auth, routing: RoutingPump
 ) -> None:

@@ -107,8 +107,8 @@ def test_a_stream_batch_retried_sends_again_and_still_delivers_once(
     client: Any, auth: Auth, routing: RoutingPump, sent_mail: Callable[[], list[Any]]
 ) -> None:
     ticket = _submitted(client, auth)
-    records = routing.read_stream()
-    batch = {"Records": [routing.as_lambda_record(r) for r in records]}
+    records = routing._read_stream()
+    batch = {"Records": [routing._as_lambda_record(r) for r in records]}
 
     client.lambda_.invoke("dispatch_tickets", batch)
     client.lambda_.invoke("dispatch_tickets", batch)  # Lambda retrying the same batch

@@ -20,11 +20,7 @@ from typing import Any
 import pytest
 
 REGION = "eu-west-3"
-CONSUMERS = {
-    "support": "deliver_support_tickets",
-    "business": "deliver_business_tickets",
-    "notices": "deliver_ticket_notices",
-}
+CONSUMERS = {"support": "deliver_support_tickets", "business": "deliver_business_tickets"}
 
 
 class BatchItemFailedError(Exception):
@@ -51,7 +47,7 @@ class RoutingPump:
 
     # The stream
 
-    def read_stream(self) -> list[dict[str, Any]]:
+    def _read_stream(self) -> list[dict[str, Any]]:
         description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         records: list[dict[str, Any]] = []
         for shard in description["Shards"]:
@@ -67,7 +63,7 @@ class RoutingPump:
             self._iterators[shard_id] = response["NextShardIterator"]
         return records
 
-    def as_lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
+    def _as_lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
         data = dict(record["dynamodb"])
         created = data.get("ApproximateCreationDateTime", datetime.now(UTC))
         if isinstance(created, datetime):
@@ -89,7 +85,7 @@ class RoutingPump:
         A record the handler reports as failed stays pending with every record
         after it (Lambda retries from it), and BatchItemFailedError is raised.
         """
-        self.pending.extend(self.as_lambda_record(r) for r in self.read_stream())
+        self.pending.extend(self._as_lambda_record(r) for r in self._read_stream())
         batch, count = {"Records": list(self.pending)}, len(self.pending)
         if not count:
             return 0
@@ -173,11 +169,7 @@ class RoutingPump:
 def routing(client: Any, aws_env: dict[str, str]) -> RoutingPump:
     return RoutingPump(
         client,
-        {
-            "support": aws_env["SUPPORT_QUEUE_URL"],
-            "business": aws_env["BUSINESS_QUEUE_URL"],
-            "notices": aws_env["NOTICES_QUEUE_URL"],
-        },
+        {"support": aws_env["SUPPORT_QUEUE_URL"], "business": aws_env["BUSINESS_QUEUE_URL"]},
         aws_env["TICKETS_TABLE"],
     )
 

@@ -28,12 +28,7 @@ def test_stage_config_has_no_empty_placeholder_that_would_hide_a_test_variable()
 
 def test_resource_names_default_from_the_stage() -> None:
     settings = Settings.model_validate(
-        {
-            "GUICHET_STAGE": "dev",
-            "SUPPORT_QUEUE_URL": "u",
-            "BUSINESS_QUEUE_URL": "u",
-            "NOTICES_QUEUE_URL": "u",
-        }
+        {"GUICHET_STAGE": "dev", "SUPPORT_QUEUE_URL": "u", "BUSINESS_QUEUE_URL": "u"}
     )
 
     assert settings.tickets_table == resource_name("dev", "tickets") == "guichet-dev-tickets"
@@ -47,7 +42,6 @@ def test_fixed_clock_needs_an_offset() -> None:
                 "GUICHET_NOW": "2026-12-04T18:29:00",
                 "SUPPORT_QUEUE_URL": "u",
                 "BUSINESS_QUEUE_URL": "u",
-                "NOTICES_QUEUE_URL": "u",
             }
         )
 

@@ -352,22 +352,6 @@ class TicketStoreContract:
         assert tickets.stored("t1").notified_seq == 2
         assert tickets.store.mark_notified("ghost", 1) is False
 
-    def test_a_notice_is_marked_mailed_once_and_its_event_stays_in_the_history(
-        self, tickets: Tickets
-    ) -> None:
-        first = event("t1", "e-t1", at(0))
-        tickets.create(ticket("t1"), first)
-        ghost = event("ghost", "e-ghost", at(0))
-
-        before = tickets.store.was_mailed(first)
-        marks = [tickets.store.mark_mailed(first) for _ in range(2)]
-
-        assert (before, marks, tickets.store.was_mailed(first)) == (False, [True, False], True)
-        assert (tickets.store.mark_mailed(ghost), tickets.store.was_mailed(ghost)) == (False, False)
-        found = tickets.store.get_with_history("t1")
-        assert found is not None
-        assert [e.event_id for e in found[1]] == ["e-t1"]
-
     # History
 
     def test_history_is_oldest_first_whatever_the_order_it_was_written_in(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from chalicelib.routing.consumers import UndeliverableError, deliver_notice, deliver_ticket
+from chalicelib.routing.consumers import UndeliverableError, deliver_ticket
 from chalicelib.routing.dispatch import StreamRecord, TicketDispatch, dispatch_changes
 from chalicelib.routing.mail import SesMailer
 from chalicelib.shared import dynamo
@@ -46,7 +45,7 @@ def test_a_new_ticket_is_dispatched_to_its_recipients_queue_once(fakes: Fakes) -
         StreamRecord(event_name="MODIFY", new_image=image, old_image=image),
     ]
 
-    sent = dispatch_changes(records, fakes.queues)
+    sent = dispatch_changes(records, fakes.queues, fakes.mailer, fakes.settings)
 
     assert sent == 1
     assert [(m.ticket_id, m.dispatch_seq) for m in fakes.queues.on("business")] == [
@@ -55,52 +54,27 @@ def test_a_new_ticket_is_dispatched_to_its_recipients_queue_once(fakes: Fakes) -
     assert fakes.queues.on("support") == []
 
 
-def test_a_reply_event_is_queued_then_mailed_to_the_emitter_once(fakes: Fakes) -> None:
+def test_a_reply_event_mails_the_emitter(fakes: Fakes) -> None:
     ctx = fakes.ticket_context()
     ticket_id = in_progress(ctx, SOPHIE)
     reply_ticket(ctx, SOPHIE, ticket_id, "Réinitialisez votre mot de passe.", "resolved", LATER)
     found = fakes.store.get_with_history(ticket_id)
     assert found is not None
     reply = found[1][-1]
-    record = StreamRecord(event_name="INSERT", new_image=dynamo.serialize(event_item(reply)))
 
-    # The stream handler only queues the notice, as often as its record is handled.
-    dispatch_changes([record, record], fakes.queues)
-    assert fakes.mailer.sent == []
-    [notice, again] = fakes.queues.notices
+    dispatch_changes(
+        [StreamRecord(event_name="INSERT", new_image=dynamo.serialize(event_item(reply)))],
+        fakes.queues,
+        fakes.mailer,
+        fakes.settings,
+    )
 
-    first = deliver_notice(notice.model_dump_json(), fakes.delivery())
-    second = deliver_notice(again.model_dump_json(), fakes.delivery())
-
-    assert (first, second) == ("delivered", "duplicate")
     [mail] = fakes.mailer.sent
     assert (mail.to, mail.subject) == (
         "alice.martin@boulangerie-martin.example.fr",
         "[T-2026-000001] Réponse à votre ticket",
     )
     assert "Réinitialisez votre mot de passe." in mail.text
-
-
-def test_a_notice_whose_mail_failed_is_mailed_on_redelivery(fakes: Fakes) -> None:
-    ctx = fakes.ticket_context()
-    ticket_id = in_progress(ctx, SOPHIE)
-    reply_ticket(ctx, SOPHIE, ticket_id, "Il manque le bon de commande.", "waiting_for_user", LATER)
-    found = fakes.store.get_with_history(ticket_id)
-    assert found is not None
-    record = StreamRecord(event_name="INSERT", new_image=dynamo.serialize(event_item(found[1][-1])))
-    dispatch_changes([record], fakes.queues)
-    [notice] = fakes.queues.notices
-
-    class Down:
-        def send(self, to: str, subject: str, text: str) -> None:
-            raise ConnectionError("SES is down")
-
-    with pytest.raises(ConnectionError):
-        deliver_notice(notice.model_dump_json(), replace(fakes.delivery(), mailer=Down()))
-    outcome = deliver_notice(notice.model_dump_json(), fakes.delivery())
-
-    assert outcome == "delivered"
-    assert len(fakes.mailer.sent) == 1
 
 
 def test_a_delivery_mails_the_business_service_and_a_redelivery_does_nothing(
