@@ -21,7 +21,7 @@ from typing import Literal, Protocol
 
 from chalicelib.directory import Organisation
 from chalicelib.routing.dispatch import TicketDispatch
-from chalicelib.routing.mail import Mailer, header_text
+from chalicelib.routing.mail import Mailer
 from chalicelib.shared.config import Settings
 from chalicelib.shared.logs import get_logger
 from chalicelib.tickets.records import (
@@ -101,7 +101,7 @@ def deliver_ticket(body: str, queue: RecipientType, delivery: Delivery, now: dat
                 return "stale"
     delivery.mailer.send(
         team_email,
-        header_text(f"[{ticket.reference}] Nouveau ticket : {ticket.title}"),
+        f"[{ticket.reference}] Nouveau ticket : {ticket.title}",
         team_mail_text(ticket, settings),
     )
     store.mark_notified(ticket.ticket_id, seq)

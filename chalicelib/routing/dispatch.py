@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import ConfigDict
 
-from chalicelib.routing.mail import Mailer, header_text
+from chalicelib.routing.mail import Mailer
 from chalicelib.shared import dynamo
 from chalicelib.shared.config import Settings
 from chalicelib.shared.logs import get_logger
@@ -130,7 +130,7 @@ def dispatch_change(
     if event is not None and event.notice is not None:
         mailer.send(
             event.notice.to,
-            header_text(f"[{event.notice.reference}] Réponse à votre ticket"),
+            f"[{event.notice.reference}] Réponse à votre ticket",
             reply_mail_text(event, settings),
         )
     return message is not None

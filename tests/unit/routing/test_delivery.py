@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
 from chalicelib.routing.consumers import UndeliverableError, deliver_ticket
 from chalicelib.routing.dispatch import StreamRecord, TicketDispatch, dispatch_changes
-from chalicelib.routing.mail import SesMailer
 from chalicelib.shared import dynamo
 from chalicelib.tickets.desk import reply_ticket, transfer_ticket
 from chalicelib.tickets.keys import event_item, ticket_item
@@ -119,37 +117,3 @@ def test_a_message_on_the_wrong_queue_is_left_to_dead_letter(fakes: Fakes) -> No
         deliver_ticket(message(ticket), "support", fakes.delivery(), LATER)
 
     assert fakes.mailer.sent == []
-
-
-def test_control_and_bidi_characters_of_a_title_never_reach_the_mail_subject(
-    fakes: Fakes,
-) -> None:
-    hostile = "Facture\r\nBcc: tous@example.fr\x1b[31m \u202egpj.exe\u2066 suspendue\u2028"
-    ticket_id = submitted(fakes.ticket_context(), INVOICE_REQUEST, title=hostile).ticket_id
-    ticket = fakes.store.get(ticket_id)
-    assert ticket is not None
-
-    deliver_ticket(message(ticket), "business", fakes.delivery(), LATER)
-
-    [mail] = fakes.mailer.sent
-    assert mail.subject == (
-        "[T-2026-000001] Nouveau ticket : Facture Bcc: tous@example.fr [31m gpj.exe suspendue"
-    )
-
-
-def test_the_ses_mailer_strips_header_characters_whatever_the_caller_passes() -> None:
-    class Ses:
-        def __init__(self) -> None:
-            self.calls: list[dict[str, Any]] = []
-
-        def send_email(self, **kwargs: Any) -> None:
-            self.calls.append(kwargs)
-
-    ses = Ses()
-
-    SesMailer(ses, "guichet@example.fr").send("a@example.fr\r\n", "Objet\r\nX-Evil: 1", "Corps")
-
-    [call] = ses.calls
-    assert call["Destination"] == {"ToAddresses": ["a@example.fr"]}
-    assert call["Message"]["Subject"]["Data"] == "Objet X-Evil: 1"
-    assert call["Message"]["Body"]["Text"]["Data"] == "Corps"
