@@ -95,8 +95,10 @@ def test_a_chat_from_queue_to_rating_and_claudias_gaps_reach_the_reports(
 
     # sophie sees it waiting, with alice's login identifier, and accepts it.
     console = sophie.goto("/agent/livechat")
-    accept = console.get_by_role("button", name=f"Accepter la discussion de {ALICE_LOGIN}")
+    waiting = console.get_by_role("listitem").filter(has_text=ALICE_LOGIN)
+    accept = waiting.get_by_role("button", name="Accepter", exact=True)
     expect(accept).to_be_visible()
+    expect(accept).to_have_accessible_description(re.compile(re.escape(ALICE_LOGIN)))
     expect(console.get_by_text(re.compile("En attente depuis"))).not_to_have_count(0)
     accessibility(console)
     accept.click()
@@ -107,6 +109,13 @@ def test_a_chat_from_queue_to_rating_and_claudias_gaps_reach_the_reports(
     )
     console.get_by_role("button", name="Envoyer", exact=True).click()
     expect(console.get_by_role("log").get_by_text("je regarde votre dépôt")).to_be_visible()
+    # The chat becomes a ticket: its reference is told in the chat, alice finds it.
+    console.get_by_role("button", name="Créer un ticket").click()
+    made = console.get_by_text(re.compile(r"Ticket T-\d{4}-\d{6} créé"))
+    expect(made).to_be_visible()
+    reference = re.search(r"T-\d{4}-\d{6}", made.inner_text())
+    assert reference is not None
+    expect(console.get_by_role("log").get_by_text(reference.group(0))).to_be_visible()
     accessibility(console)
 
     # alice reads the answer, ends the chat and rates it.
@@ -117,6 +126,8 @@ def test_a_chat_from_queue_to_rating_and_claudias_gaps_reach_the_reports(
     page.get_by_role("button", name="Envoyer mon avis").click()
     expect(page.get_by_text("Merci pour votre avis")).to_be_visible()
     expect(console.get_by_text("Discussion terminée")).to_be_visible()
+    mine = alice.goto("/support/mes-tickets")
+    expect(mine.get_by_role("link", name=reference.group(0))).to_be_visible()
 
     # sophie's reports: the rating, and ClaudIA's gap shown as text.
     reports = sophie.goto("/agent/rapports")
@@ -124,6 +135,9 @@ def test_a_chat_from_queue_to_rating_and_claudias_gaps_reach_the_reports(
     expect(
         latest.get_by_role("row").filter(has_text="Console testée : merci Sophie.")
     ).to_contain_text("4 / 5")
+    expect(
+        latest.get_by_role("row").filter(has_text="Console testée : merci Sophie.")
+    ).to_contain_text("Dépôt et suivi des factures")
     gaps = reports.get_by_role("table", name=re.compile("Questions que ClaudIA n’a pas comprises"))
     expect(gaps.get_by_text("<script>alert(1)</script>", exact=False)).to_be_visible()
     expect(

@@ -69,7 +69,7 @@ async function queuePage(area) {
       ...groups.filter((group) => group.sessions.length).map((group) => h('div', { class: 'fr-mb-3w' },
         h('h3', { class: 'fr-h5' }, `${group.label} (${group.sessions.length})`),
         h('ul', { class: 'guichet-queue' }, group.sessions.map((entry) => h('li', {},
-          h('p', { class: 'fr-mb-1v' }, h('strong', {}, entry.login_identifier || entry.display_name || 'Usager sans identifiant'),
+          h('p', { class: 'fr-mb-1v', id: `qui-${entry.session_id}` }, h('strong', {}, entry.login_identifier || entry.display_name || 'Usager sans identifiant'),
             entry.display_name && entry.login_identifier ? ` (${entry.display_name})` : ''),
           h('p', { class: 'fr-text--sm fr-mb-1w' },
             `En attente depuis ${waitedText(entry.created_at, now)} – ${entry.messages} message${entry.messages > 1 ? 's' : ''}`,
@@ -77,7 +77,8 @@ async function queuePage(area) {
           h('button', {
             type: 'button',
             class: 'fr-btn fr-btn--sm',
-            'aria-label': `Accepter la discussion de ${entry.login_identifier || entry.display_name || 'l’usager'}`,
+            // Named `Accepter` as its text; whose chat it is, read after it.
+            'aria-describedby': `qui-${entry.session_id}`,
             dataset: { session: entry.session_id },
             onclick: (event) => accept(event.target, entry.session_id),
           }, 'Accepter')))))),
