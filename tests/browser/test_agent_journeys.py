@@ -233,3 +233,46 @@ def test_marc_handles_alices_m21_ticket_and_his_note_stays_internal(
         time.sleep(0.5)
     assert len(mails) >= 3, mails
     assert all(NOTE not in json.dumps(m, ensure_ascii=False) for m in mails)
+
+
+# A stand-in for the deployed stage's WebSocket (the local stack serves none): it
+# records what the page sends and lets the test push a frame.
+FAKE_WEBSOCKET = """
+window.__sockets = [];
+window.WebSocket = class {
+  constructor(url) {
+    this.url = String(url); this.sent = []; this.listeners = {}; window.__sockets.push(this);
+    setTimeout(() => (this.listeners.open || []).forEach((f) => f({})), 0);
+  }
+  addEventListener(type, listener) { (this.listeners[type] ||= []).push(listener); }
+  send(data) { this.sent.push(JSON.parse(data)); }
+  close() { this.closed = true; }
+  push(frame) { (this.listeners.message || []).forEach((f) => f({ data: JSON.stringify(frame) })); }
+};
+"""
+
+
+def test_the_console_reads_the_queue_when_the_websocket_says_it_changed(
+    people: dict[str, Any], stack: LocalStack
+) -> None:
+    sophie = people["open"]("sophie")
+    page = sophie.page
+    page.add_init_script(FAKE_WEBSOCKET)
+
+    def with_websocket(route: Any) -> None:
+        config = json.loads(route.fetch().text())
+        route.fulfill(json={**config, "websocket_url": "wss://push.guichet.invalid/test"})
+
+    page.route("**/config.json", with_websocket)
+    sophie.goto("/agent/livechat")
+    expect(page.get_by_text("Aucune discussion en attente.")).to_be_visible()
+    page.wait_for_function("() => window.__sockets.some((s) => s.sent.length)")
+    sent = page.evaluate("() => window.__sockets.flatMap((s) => s.sent)")
+    assert sent == [{"action": "follow_queue"}]
+
+    stack.request("POST", "/livechat/sessions", {"category": "FACTURE"}, user="claire")
+    # Pushed, the queue is read at once (its polling, every 30 s, would be too late).
+    page.evaluate("() => window.__sockets.forEach((s) => s.push({ type: 'queue' }))")
+
+    expect(page.get_by_text("1 discussion en attente.")).to_be_visible(timeout=5000)
+    expect(page.get_by_role("button", name="Accepter", exact=True)).to_have_count(1)

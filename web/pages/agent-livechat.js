@@ -3,18 +3,21 @@
 // `Accepter` (one advisor wins: the others are told), then the chat with
 // ClaudIA's transcript beside it, `Envoyer`, `Créer un ticket` (the transcript
 // becomes its description), `Terminer la discussion`. Polling on the local
-// stack, the WebSocket (config `websocket_url`) in deployed stages.
+// stack, the WebSocket (config `websocket_url`) in deployed stages: for the
+// chat's messages, and for the queue (told when a chat joins or leaves it).
 
 import { ApiError, api, loadConfig } from '../lib/api.js';
 import { SUPPORT, requireRole, waitedText } from '../lib/agent.js';
 import { h } from '../lib/dom.js';
 import { dateTimeText } from '../lib/format.js';
 import { alertBox, clearErrors, showErrors, textField } from '../lib/forms.js';
-import { openPush } from '../lib/push.js';
+import { openPush, openQueuePush } from '../lib/push.js';
 
 export const title = 'Console LiveChat';
 
 const QUEUE_POLL_MS = 3000;
+// With the WebSocket, the queue is read when told it changed, and now and then.
+const QUEUE_PUSHED_POLL_MS = 30000;
 const CHAT_POLL_MS = 1500;
 const STATUS_TEXT = { waiting: 'En attente', active: 'En discussion', closed: 'Discussion terminée' };
 
@@ -49,8 +52,13 @@ async function queuePage(area) {
       h('section', { class: 'fr-col-12 fr-col-lg-4', 'aria-labelledby': 'titre-miennes' }, h('h2', { id: 'titre-miennes' }, 'Mes discussions'), mine)));
   let timer = null;
   await refresh();
-  timer = setInterval(refresh, QUEUE_POLL_MS);
-  window.addEventListener('pagehide', () => clearInterval(timer), { once: true });
+  const config = await loadConfig();
+  const push = config.websocket_url ? openQueuePush(config.websocket_url, refresh) : null;
+  timer = setInterval(refresh, push ? QUEUE_PUSHED_POLL_MS : QUEUE_POLL_MS);
+  window.addEventListener('pagehide', () => {
+    clearInterval(timer);
+    push?.close();
+  }, { once: true });
 
   async function refresh() {
     let groups;
@@ -102,6 +110,7 @@ async function queuePage(area) {
       return;
     }
     clearInterval(timer);
+    push?.close();
     window.location.assign(`/agent/livechat?discussion=${encodeURIComponent(sessionId)}`);
   }
 }
