@@ -1,6 +1,6 @@
 """Benchmark of the desk's search and listings at 10,000 tickets: AWS calls per request.
 
-Run from the repository root: `python bench/desk_search.py`. Seeds 10,000 tickets
+Run from the repository root: `python bench/desk_search.py [--tickets N]`. Seeds 10,000 tickets
 (spread over the support's desk and four public bodies', with their search
 index items, written as the ticket store writes them, by batches to save
 time) into moto, then asks the desk through the Chalice test client, as marc
@@ -114,6 +114,10 @@ def _seed(table: Any, records: list[Any]) -> int:
 
 
 def main() -> None:
+    """`--tickets N` seeds N tickets instead (to compare a search's cost across sizes)."""
+    global TICKETS
+    if "--tickets" in sys.argv:
+        TICKETS = int(sys.argv[sys.argv.index("--tickets") + 1])
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from chalicelib.auth import generate_signing_key
 

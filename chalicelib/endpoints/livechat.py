@@ -155,6 +155,8 @@ def create_livechat_session(call: Call) -> Reply:
         idempotency_key=call.idempotency_key,
     )
     created, new = creation.create_session(store, call.body, _caller(call), context)
+    if new:
+        wiring.livechat_push(store).queue_changed()
     # CONTRACT.md answers 201 to every create; `resumed` tells the client that
     # the chat it already had open was returned instead of a new one.
     return Reply(created.model_copy(update={"resumed": not new}), status=201)
@@ -338,4 +340,5 @@ def ws_message(event: WebsocketEvent) -> None:
 
 
 def ws_disconnect(event: WebsocketEvent) -> None:
-    push.disconnect(wiring.livechat_store(), event.connection_id)
+    store = wiring.livechat_store()
+    push.disconnect(store, wiring.livechat_push(store), event.connection_id)

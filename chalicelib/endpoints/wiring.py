@@ -186,12 +186,14 @@ def livechat_store() -> DynamoLiveChatStore:
 
 def livechat_push(store: LiveChatStore) -> Push:
     """Push over the stage's WebSocket API; none where there is no endpoint (local: polling)."""
+    from chalicelib.livechat.followers import QueueFollowers
     from chalicelib.livechat.push import NoPush, WebSocketPush
 
     endpoint = get_settings().websocket_endpoint
     if not endpoint:
         return NoPush()
-    return WebSocketPush(aws.websocket_connections(endpoint), store)
+    followers = QueueFollowers(aws.table(get_settings().livechat_table))
+    return WebSocketPush(aws.websocket_connections(endpoint), store, followers)
 
 
 def livechat_calendar(store: LiveChatStore) -> WorkingCalendar:

@@ -11,6 +11,8 @@ Items (pk / sk), single-table:
   USER#{user_id} / OPEN_SESSION        the user's one waiting or active chat (a lock: created
                                        with the session, deleted when it closes)
   CONN#{connection_id} / META          a WebSocket connection and the chat it follows (TTL)
+  QUEUE / FOLLOWERS                    the advisors' connections following the queue, a
+                                       string set (livechat/followers.py)
   RATINGS / RATING#{rated_at}#{id}     a rating, newest last
   RATINGS / STATS#{CATEGORY|ADVISOR}#{key}  running count and total of stars (averages
                                        without reading every rating)

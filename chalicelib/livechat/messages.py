@@ -93,6 +93,9 @@ def append(
             {**session.model_dump(), **change.changes, "last_seq": message.seq}
         )
         push.message_posted(updated, message)
+        if session.status == "waiting" and updated.status != "waiting":
+            # Accepted or closed while waiting: it leaves the advisors' queue.
+            push.queue_changed()
         return updated, message
     raise ConflictError(
         "La conversation vient de changer : réessayez.", headers={"Retry-After": "1"}

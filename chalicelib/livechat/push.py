@@ -12,6 +12,11 @@ chat item lists its connections, so a message costs no extra read to find whom
 to push to: one `post_to_connection` per connection. A connection API Gateway
 reports gone (GoneException) is unsubscribed and deleted; $disconnect does the
 same.
+
+Advisors' consoles follow the queue too: `{"action": "follow_queue"}` (support
+agents only) adds the connection to the queue's followers (livechat/followers.py),
+and each chat that joins or leaves the queue sends them `{"type": "queue"}`, on
+which the console reads the queue again.
 """
 
 from __future__ import annotations
@@ -22,11 +27,17 @@ from typing import Any, Literal, Protocol
 
 from pydantic import Field, ValidationError
 
-from chalicelib.auth import Identity
+from chalicelib.auth import SUPPORT_AGENTS, Identity
 from chalicelib.livechat.access import Caller, load, participant
+from chalicelib.livechat.followers import QueueFollowers
 from chalicelib.livechat.models import ChatMessage, ChatSession, Connection
 from chalicelib.livechat.store import LiveChatStore
-from chalicelib.shared.errors import GuichetError, InvalidFieldsError, NotFoundError
+from chalicelib.shared.errors import (
+    ForbiddenError,
+    GuichetError,
+    InvalidFieldsError,
+    NotFoundError,
+)
 from chalicelib.shared.models import Model
 
 
@@ -41,6 +52,14 @@ class Push(Protocol):
         """Post one frame to a connection; False when it is gone (and then forgotten)."""
         ...
 
+    def queue_changed(self) -> None:
+        """Tell the advisors' consoles following the queue that it changed."""
+        ...
+
+    def follow_queue(self, connection_id: str, follow: bool) -> None:
+        """Add a connection to the queue's followers (False: remove it)."""
+        ...
+
 
 class NoPush:
     """Push switched off (local stack): clients poll."""
@@ -51,13 +70,20 @@ class NoPush:
     def send(self, connection_id: str, payload: dict[str, Any], session_id: str | None) -> bool:
         return False
 
+    def queue_changed(self) -> None:
+        return None
+
+    def follow_queue(self, connection_id: str, follow: bool) -> None:
+        return None
+
 
 class WebSocketPush:
     """Posts to API Gateway WebSocket connections; forgets the ones that are gone."""
 
-    def __init__(self, client: Any, store: LiveChatStore) -> None:
+    def __init__(self, client: Any, store: LiveChatStore, followers: QueueFollowers) -> None:
         self._client = client
         self._store = store
+        self._followers = followers
 
     def message_posted(self, session: ChatSession, message: ChatMessage) -> None:
         payload = {
@@ -80,6 +106,18 @@ class WebSocketPush:
             self._store.forget_connection(connection_id)
             return False
         return True
+
+    def queue_changed(self) -> None:
+        """One GetItem for the followers, one frame each; the gone ones unfollow."""
+        for connection_id in self._followers.connections():
+            if not self.send(connection_id, {"type": "queue"}, None):
+                self._followers.unfollow(connection_id)
+
+    def follow_queue(self, connection_id: str, follow: bool) -> None:
+        if follow:
+            self._followers.follow(connection_id)
+        else:
+            self._followers.unfollow(connection_id)
 
 
 class SubscribeRequest(Model):
@@ -104,8 +142,35 @@ def connect(
     )
 
 
+class FollowQueueRequest(Model):
+    """An advisor's console's frame: follow the queue."""
+
+    action: Literal["follow_queue"]
+
+
+def follow_queue(store: LiveChatStore, push: Push, connection_id: str) -> None:
+    """An advisor's connection follows the queue; anyone else's gets a 403 frame."""
+    connection = store.connection(connection_id)
+    if connection is None or SUPPORT_AGENTS not in connection.roles:
+        error = ForbiddenError("La file d'attente est réservée aux conseillers du support.")
+        push.send(connection_id, {"type": "error", "problem": error.problem()}, None)
+        return
+    push.follow_queue(connection_id, True)
+    push.send(connection_id, {"type": "following_queue"}, None)
+
+
 def subscribe(store: LiveChatStore, push: Push, connection_id: str, body: str) -> None:
-    """Follow the chat a frame names, if the connection may read it; answer with a frame."""
+    """Follow the chat a frame names, if the connection may read it; answer with a frame.
+
+    `{"action": "follow_queue"}` follows the advisors' queue instead.
+    """
+    try:
+        FollowQueueRequest.model_validate_json(body)
+    except ValidationError:
+        pass
+    else:
+        follow_queue(store, push, connection_id)
+        return
     try:
         request = SubscribeRequest.model_validate_json(body)
         connection = store.connection(connection_id)
@@ -130,7 +195,9 @@ def subscribe(store: LiveChatStore, push: Push, connection_id: str, body: str) -
     push.send(connection_id, frame, session.session_id)
 
 
-def disconnect(store: LiveChatStore, connection_id: str) -> None:
+def disconnect(store: LiveChatStore, push: Push, connection_id: str) -> None:
     connection = store.forget_connection(connection_id)
     if connection is not None and connection.session_id:
         store.unsubscribe(connection_id, connection.session_id)
+    if connection is not None and SUPPORT_AGENTS in connection.roles:
+        push.follow_queue(connection_id, False)

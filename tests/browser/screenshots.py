@@ -192,9 +192,9 @@ def agent_pages(page: Page, camera: Camera, stack: LocalStack) -> None:
     )
     sign_in(page, stack, "sophie")
     page.goto(stack.web_url + "/agent/livechat")
-    page.get_by_role("button", name=re.compile("Accepter")).first.wait_for()
+    page.get_by_role("button", name="Accepter", exact=True).first.wait_for()
     camera.shoot("agent-livechat-file")
-    page.get_by_role("button", name=re.compile("Accepter")).first.click()
+    page.get_by_role("button", name="Accepter", exact=True).first.click()
     page.get_by_label("Votre message").fill("Bonjour, je regarde votre dépôt.")
     page.get_by_role("button", name="Envoyer", exact=True).click()
     page.get_by_role("log").get_by_text("je regarde votre dépôt").wait_for()
@@ -227,7 +227,9 @@ def walk(browser: Browser, size: tuple[int, int], journey: Callable[[Page, Camer
     context.close()
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    """`python -m tests.browser.screenshots [agents]`: every page, or the agents' only."""
+    only_agents = argv == ["agents"]
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as driver:
         browser = launch(driver)
@@ -235,8 +237,9 @@ def main() -> int:
             # A fresh stack per size: alice's chat and tickets start from the demo data.
             stack = LocalStack(extra_env={"GUICHET_NOW": WEEKDAY_NOW})
             try:
-                walk(browser, size, partial(anonymous_pages, stack=stack))
-                walk(browser, size, partial(alice_pages, stack=stack, files=Path(scratch)))
+                if not only_agents:
+                    walk(browser, size, partial(anonymous_pages, stack=stack))
+                    walk(browser, size, partial(alice_pages, stack=stack, files=Path(scratch)))
                 walk(browser, size, partial(agent_pages, stack=stack))
             finally:
                 stack.stop()
@@ -246,4 +249,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -95,8 +95,10 @@ def test_a_chat_from_queue_to_rating_and_claudias_gaps_reach_the_reports(
 
     # sophie sees it waiting, with alice's login identifier, and accepts it.
     console = sophie.goto("/agent/livechat")
-    accept = console.get_by_role("button", name=f"Accepter la discussion de {ALICE_LOGIN}")
+    waiting = console.get_by_role("listitem").filter(has_text=ALICE_LOGIN)
+    accept = waiting.get_by_role("button", name="Accepter", exact=True)
     expect(accept).to_be_visible()
+    expect(accept).to_have_accessible_description(re.compile(re.escape(ALICE_LOGIN)))
     expect(console.get_by_text(re.compile("En attente depuis"))).not_to_have_count(0)
     accessibility(console)
     accept.click()
@@ -107,6 +109,13 @@ def test_a_chat_from_queue_to_rating_and_claudias_gaps_reach_the_reports(
     )
     console.get_by_role("button", name="Envoyer", exact=True).click()
     expect(console.get_by_role("log").get_by_text("je regarde votre dépôt")).to_be_visible()
+    # The chat becomes a ticket: its reference is told in the chat, alice finds it.
+    console.get_by_role("button", name="Créer un ticket").click()
+    made = console.get_by_text(re.compile(r"Ticket T-\d{4}-\d{6} créé"))
+    expect(made).to_be_visible()
+    reference = re.search(r"T-\d{4}-\d{6}", made.inner_text())
+    assert reference is not None
+    expect(console.get_by_role("log").get_by_text(reference.group(0))).to_be_visible()
     accessibility(console)
 
     # alice reads the answer, ends the chat and rates it.
@@ -117,6 +126,8 @@ def test_a_chat_from_queue_to_rating_and_claudias_gaps_reach_the_reports(
     page.get_by_role("button", name="Envoyer mon avis").click()
     expect(page.get_by_text("Merci pour votre avis")).to_be_visible()
     expect(console.get_by_text("Discussion terminée")).to_be_visible()
+    mine = alice.goto("/support/mes-tickets")
+    expect(mine.get_by_role("link", name=reference.group(0))).to_be_visible()
 
     # sophie's reports: the rating, and ClaudIA's gap shown as text.
     reports = sophie.goto("/agent/rapports")
@@ -124,6 +135,9 @@ def test_a_chat_from_queue_to_rating_and_claudias_gaps_reach_the_reports(
     expect(
         latest.get_by_role("row").filter(has_text="Console testée : merci Sophie.")
     ).to_contain_text("4 / 5")
+    expect(
+        latest.get_by_role("row").filter(has_text="Console testée : merci Sophie.")
+    ).to_contain_text("Dépôt et suivi des factures")
     gaps = reports.get_by_role("table", name=re.compile("Questions que ClaudIA n’a pas comprises"))
     expect(gaps.get_by_text("<script>alert(1)</script>", exact=False)).to_be_visible()
     expect(
@@ -219,3 +233,46 @@ def test_marc_handles_alices_m21_ticket_and_his_note_stays_internal(
         time.sleep(0.5)
     assert len(mails) >= 3, mails
     assert all(NOTE not in json.dumps(m, ensure_ascii=False) for m in mails)
+
+
+# A stand-in for the deployed stage's WebSocket (the local stack serves none): it
+# records what the page sends and lets the test push a frame.
+FAKE_WEBSOCKET = """
+window.__sockets = [];
+window.WebSocket = class {
+  constructor(url) {
+    this.url = String(url); this.sent = []; this.listeners = {}; window.__sockets.push(this);
+    setTimeout(() => (this.listeners.open || []).forEach((f) => f({})), 0);
+  }
+  addEventListener(type, listener) { (this.listeners[type] ||= []).push(listener); }
+  send(data) { this.sent.push(JSON.parse(data)); }
+  close() { this.closed = true; }
+  push(frame) { (this.listeners.message || []).forEach((f) => f({ data: JSON.stringify(frame) })); }
+};
+"""
+
+
+def test_the_console_reads_the_queue_when_the_websocket_says_it_changed(
+    people: dict[str, Any], stack: LocalStack
+) -> None:
+    sophie = people["open"]("sophie")
+    page = sophie.page
+    page.add_init_script(FAKE_WEBSOCKET)
+
+    def with_websocket(route: Any) -> None:
+        config = json.loads(route.fetch().text())
+        route.fulfill(json={**config, "websocket_url": "wss://push.guichet.invalid/test"})
+
+    page.route("**/config.json", with_websocket)
+    sophie.goto("/agent/livechat")
+    expect(page.get_by_text("Aucune discussion en attente.")).to_be_visible()
+    page.wait_for_function("() => window.__sockets.some((s) => s.sent.length)")
+    sent = page.evaluate("() => window.__sockets.flatMap((s) => s.sent)")
+    assert sent == [{"action": "follow_queue"}]
+
+    stack.request("POST", "/livechat/sessions", {"category": "FACTURE"}, user="claire")
+    # Pushed, the queue is read at once (its polling, every 30 s, would be too late).
+    page.evaluate("() => window.__sockets.forEach((s) => s.push({ type: 'queue' }))")
+
+    expect(page.get_by_text("1 discussion en attente.")).to_be_visible(timeout=5000)
+    expect(page.get_by_role("button", name="Accepter", exact=True)).to_have_count(1)

@@ -207,6 +207,28 @@ def test_overdue_tickets_are_marked_and_filtered(
     assert overdue == [late["reference"]]
 
 
+def test_a_tickets_wait_skips_a_weekend_and_a_public_holiday(
+    client: Any, auth: Auth, frozen_clock: Callable[[str], datetime]
+) -> None:
+    # Christmas 2026 is a Friday: Thursday 17:30 -> Monday 28 December 10:00 is
+    # 1 h on Thursday (to 18:30) and 1.5 h on Monday (from 08:30).
+    frozen_clock("2026-12-24T17:30:00+01:00")
+    waiting = _submit(client, auth, title="Avant Noël")
+    frozen_clock("2026-12-28T10:00:00+01:00")
+
+    response = client.http.get("/desk/tickets?sort=ageing", headers=auth("marc"))
+    frozen_clock("2026-12-29T17:31:00+01:00")
+    overdue = _search(client, auth, "marc", "overdue=true")
+
+    [age] = [t["age"] for t in json.loads(response.body)["items"]]
+    assert age["waiting"] is True
+    assert age["working_hours"] == 2.5
+    assert age["overdue"] is False
+    # FACTURE's 2 working days (20 h): 1 h Thursday, 10 h Monday, 9 h Tuesday.
+    assert age["due_at"] == "2026-12-29T17:30:00+01:00"
+    assert overdue == [waiting["reference"]]
+
+
 def test_an_empty_search_is_422(client: Any, auth: Auth) -> None:
     response = client.http.get("/desk/tickets?q=%20-%20", headers=auth("marc"))
 

@@ -290,6 +290,55 @@ def test_a_second_accept_is_409(
     assert intrusion.status_code == 403
 
 
+def test_two_advisors_accepting_at_once_one_wins_and_the_other_is_told(
+    client: Any,
+    auth: Headers,
+    token_for: Callable[..., str],
+    frozen_clock: Callable[[str], datetime],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both read the chat waiting; paul's accept lands between sophie's read and her write."""
+    from chalicelib.livechat import messages
+
+    frozen_clock(OPEN_FRIDAY)
+    session_id = body(open_chat(client, auth))["session_id"]
+    paul = {
+        "Authorization": f"Bearer {token_for('paul', groups=['support_agents'])}",
+        "Content-Type": "application/json",
+    }
+    accept = f"/agent/livechat/sessions/{session_id}/accept"
+    real_load = messages.load
+    raced: list[Any] = []
+
+    def read_then_paul_accepts(store: Any, read_id: str) -> Any:
+        session = real_load(store, read_id)
+        if not raced:
+            raced.append(None)  # paul's own reads go straight through
+            raced[0] = post(client, accept, None, paul)
+        return session
+
+    monkeypatch.setattr(messages, "load", read_then_paul_accepts)
+    from_sophie = post(client, accept, None, auth("sophie"))
+    monkeypatch.undo()
+    [from_paul] = raced
+    sophie_writes = post(
+        client, f"/livechat/sessions/{session_id}/messages", {"text": "Bonjour"}, auth("sophie")
+    )
+    chat = body(client.http.get(f"/livechat/sessions/{session_id}", headers=auth("alice")))
+    said = body(
+        client.http.get(f"/livechat/sessions/{session_id}/messages?after=0", headers=auth("alice"))
+    )
+
+    assert from_paul.status_code == 200
+    assert from_sophie.status_code == 409
+    assert chat["status"] == "active"
+    assert chat["advisor_name"] == body(from_paul)["advisor_name"] != "Sophie Bernard"
+    assert sophie_writes.status_code == 403
+    assert [m["text"] for m in said["messages"] if "a rejoint" in m["text"]] == [
+        f"{body(from_paul)['advisor_name']} a rejoint la conversation."
+    ]
+
+
 def test_unknown_category_is_422(
     client: Any, auth: Headers, frozen_clock: Callable[[str], datetime]
 ) -> None:

@@ -194,3 +194,53 @@ def test_push_is_off_without_an_endpoint(
     get_settings.cache_clear()
 
     assert isinstance(livechat_push(livechat_store()), NoPush)
+
+
+def follow_queue(client: Any, connection_id: str) -> None:
+    frame = json.dumps({"action": "follow_queue"})
+    client.lambda_.invoke("livechat_ws_message", ws_event("$default", connection_id, body=frame))
+
+
+def test_advisors_following_the_queue_are_told_when_a_chat_joins_or_leaves_it(
+    client: Any,
+    auth: Callable[[str], dict[str, str]],
+    token_for: Callable[..., str],
+    frozen_clock: Callable[[str], datetime],
+) -> None:
+    frozen_clock(OPEN_FRIDAY)
+    connect(client, "conn-sophie", token_for("sophie", groups=["support_agents"]))
+    connect(client, "conn-alice", token_for("alice"))
+    follow_queue(client, "conn-sophie")
+    follow_queue(client, "conn-alice")
+
+    session_id = open_chat(client, auth)
+    client.http.post(f"/agent/livechat/sessions/{session_id}/accept", headers=auth("sophie"))
+    # A message in an accepted chat does not change the queue.
+    client.http.post(
+        f"/livechat/sessions/{session_id}/messages",
+        body=json.dumps({"text": "Bonjour"}),
+        headers=auth("alice"),
+    )
+
+    frames = sent_frames()
+    sophie = [frame["type"] for connection, frame in frames if connection == "conn-sophie"]
+    alice = [frame for connection, frame in frames if connection == "conn-alice"]
+    assert sophie == ["following_queue", "queue", "queue"]
+    assert [(f["type"], f["problem"]["status"]) for f in alice] == [("error", 403)]
+
+
+def test_a_disconnected_advisor_no_longer_follows_the_queue(
+    client: Any, token_for: Callable[..., str]
+) -> None:
+    from chalicelib.livechat.followers import QueueFollowers
+    from chalicelib.shared.config import get_settings
+
+    connect(client, "conn-sophie", token_for("sophie", groups=["support_agents"]))
+    follow_queue(client, "conn-sophie")
+    followers = QueueFollowers(aws.table(get_settings().livechat_table))
+    following = followers.connections()
+
+    client.lambda_.invoke("livechat_ws_disconnect", ws_event("$disconnect", "conn-sophie"))
+
+    assert following == ["conn-sophie"]
+    assert followers.connections() == []

@@ -28,3 +28,28 @@ export function openPush(websocketUrl, chat, onMessage) {
   });
   return { close: () => socket.close() };
 }
+
+/**
+ * An advisor's console following the queue: `onChange` runs each time a chat
+ * joins or leaves it (the console then reads the queue, as when polling).
+ */
+export function openQueuePush(websocketUrl, onChange) {
+  const url = new URL(websocketUrl);
+  const token = currentToken();
+  if (token) url.searchParams.set('token', token);
+  let socket;
+  try {
+    socket = new WebSocket(url);
+  } catch {
+    return null;
+  }
+  socket.addEventListener('open', () => socket.send(JSON.stringify({ action: 'follow_queue' })));
+  socket.addEventListener('message', (event) => {
+    try {
+      if (JSON.parse(event.data).type === 'queue') onChange();
+    } catch {
+      // Not ours: ignore.
+    }
+  });
+  return { close: () => socket.close() };
+}

@@ -3,18 +3,21 @@
 // `Accepter` (one advisor wins: the others are told), then the chat with
 // ClaudIA's transcript beside it, `Envoyer`, `Créer un ticket` (the transcript
 // becomes its description), `Terminer la discussion`. Polling on the local
-// stack, the WebSocket (config `websocket_url`) in deployed stages.
+// stack, the WebSocket (config `websocket_url`) in deployed stages: for the
+// chat's messages, and for the queue (told when a chat joins or leaves it).
 
 import { ApiError, api, loadConfig } from '../lib/api.js';
 import { SUPPORT, requireRole, waitedText } from '../lib/agent.js';
 import { h } from '../lib/dom.js';
 import { dateTimeText } from '../lib/format.js';
 import { alertBox, clearErrors, showErrors, textField } from '../lib/forms.js';
-import { openPush } from '../lib/push.js';
+import { openPush, openQueuePush } from '../lib/push.js';
 
 export const title = 'Console LiveChat';
 
 const QUEUE_POLL_MS = 3000;
+// With the WebSocket, the queue is read when told it changed, and now and then.
+const QUEUE_PUSHED_POLL_MS = 30000;
 const CHAT_POLL_MS = 1500;
 const STATUS_TEXT = { waiting: 'En attente', active: 'En discussion', closed: 'Discussion terminée' };
 
@@ -49,8 +52,13 @@ async function queuePage(area) {
       h('section', { class: 'fr-col-12 fr-col-lg-4', 'aria-labelledby': 'titre-miennes' }, h('h2', { id: 'titre-miennes' }, 'Mes discussions'), mine)));
   let timer = null;
   await refresh();
-  timer = setInterval(refresh, QUEUE_POLL_MS);
-  window.addEventListener('pagehide', () => clearInterval(timer), { once: true });
+  const config = await loadConfig();
+  const push = config.websocket_url ? openQueuePush(config.websocket_url, refresh) : null;
+  timer = setInterval(refresh, push ? QUEUE_PUSHED_POLL_MS : QUEUE_POLL_MS);
+  window.addEventListener('pagehide', () => {
+    clearInterval(timer);
+    push?.close();
+  }, { once: true });
 
   async function refresh() {
     let groups;
@@ -69,7 +77,7 @@ async function queuePage(area) {
       ...groups.filter((group) => group.sessions.length).map((group) => h('div', { class: 'fr-mb-3w' },
         h('h3', { class: 'fr-h5' }, `${group.label} (${group.sessions.length})`),
         h('ul', { class: 'guichet-queue' }, group.sessions.map((entry) => h('li', {},
-          h('p', { class: 'fr-mb-1v' }, h('strong', {}, entry.login_identifier || entry.display_name || 'Usager sans identifiant'),
+          h('p', { class: 'fr-mb-1v', id: `qui-${entry.session_id}` }, h('strong', {}, entry.login_identifier || entry.display_name || 'Usager sans identifiant'),
             entry.display_name && entry.login_identifier ? ` (${entry.display_name})` : ''),
           h('p', { class: 'fr-text--sm fr-mb-1w' },
             `En attente depuis ${waitedText(entry.created_at, now)} – ${entry.messages} message${entry.messages > 1 ? 's' : ''}`,
@@ -77,7 +85,8 @@ async function queuePage(area) {
           h('button', {
             type: 'button',
             class: 'fr-btn fr-btn--sm',
-            'aria-label': `Accepter la discussion de ${entry.login_identifier || entry.display_name || 'l’usager'}`,
+            // Named `Accepter` as its text; whose chat it is, read after it.
+            'aria-describedby': `qui-${entry.session_id}`,
             dataset: { session: entry.session_id },
             onclick: (event) => accept(event.target, entry.session_id),
           }, 'Accepter')))))),
@@ -101,6 +110,7 @@ async function queuePage(area) {
       return;
     }
     clearInterval(timer);
+    push?.close();
     window.location.assign(`/agent/livechat?discussion=${encodeURIComponent(sessionId)}`);
   }
 }

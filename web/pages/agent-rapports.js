@@ -112,6 +112,7 @@ function gaps(found, period) {
 
 function chats(found) {
   const stars = (figure) => `${number(figure.average)} / 5`;
+  const categories = new Map(found.by_category.map((item) => [item.key, item.label]));
   return h('section', { 'aria-labelledby': 'titre-livechat' },
     h('h2', { id: 'titre-livechat' }, 'Satisfaction LiveChat'),
     h('p', {}, 'Moyennes de toutes les notes reçues.'),
@@ -132,7 +133,7 @@ function chats(found) {
     block('Dernières notes', {
       caption: 'Les dernières notes reçues',
       columns: ['Date', 'Conseiller', 'Catégorie', 'Note', 'Commentaire'],
-      rows: found.latest.map((item) => [dateTimeText(item.rated_at), item.advisor_name || '—', item.category, `${item.stars} / 5`, item.comment || '—']),
+      rows: found.latest.map((item) => [dateTimeText(item.rated_at), item.advisor_name || '—', categories.get(item.category) || item.category, `${item.stars} / 5`, item.comment || '—']),
       filename: 'dernieres-notes.csv',
     }));
 }

@@ -29,8 +29,10 @@ export async function render(main, { params, session }) {
   if (!requireRole(main, session, [SUPPORT, BUSINESS], 'Le bureau des tickets est réservé')) return;
   const path = `/desk/tickets/${encodeURIComponent(params.ticketId)}`;
   let ticket;
+  let catalogue;
   try {
-    ticket = await api.get(path);
+    // The catalogue names the category (the ticket holds its code).
+    [ticket, catalogue] = await Promise.all([api.get(path), api.get('/tickets/catalogue').catch(() => [])]);
   } catch (error) {
     main.append(h('h1', {}, 'Ticket introuvable'),
       alertBox('error', null, error instanceof ApiError && error.status === 404 ? 'Ce ticket n’existe pas ou n’est pas adressé à votre bureau.' : (error.userMessage || String(error))),
@@ -72,7 +74,7 @@ export async function render(main, { params, session }) {
         ticket.organisation ? [h('dt', { class: 'fr-text--bold' }, 'Structure émettrice'), h('dd', {}, ticket.organisation.designation)] : null,
         ticket.siret ? [h('dt', { class: 'fr-text--bold' }, 'SIRET'), h('dd', {}, ticket.siret)] : null,
         h('dt', { class: 'fr-text--bold' }, 'Adresse e-mail de contact'), h('dd', {}, ticket.contact_email),
-        h('dt', { class: 'fr-text--bold' }, 'Sujet'), h('dd', {}, `${ticket.category} – ${ticket.subcategory_label || ticket.subcategory}`),
+        h('dt', { class: 'fr-text--bold' }, 'Sujet'), h('dd', {}, `${catalogue.find((c) => c.code === ticket.category)?.label || ticket.category} – ${ticket.subcategory_label || ticket.subcategory}`),
         ticket.object_number ? [h('dt', { class: 'fr-text--bold' }, 'N° Objet'), h('dd', {}, ticket.object_number)] : null,
         h('dt', { class: 'fr-text--bold' }, 'Envoyé le'), h('dd', {}, dateTimeText(ticket.created_at)),
         h('dt', { class: 'fr-text--bold' }, 'Pris en charge par'), h('dd', {}, ticket.assignee ? ticket.assignee.name : 'Personne')),

@@ -42,7 +42,7 @@ export async function render(main, { session }) {
     h('p', {}, h('a', { class: 'fr-link fr-icon-chat-3-line fr-link--icon-left', href: '/agent/reponses-types' }, 'Réponses types du bureau')));
 
   const form = h('form', { novalidate: true, role: 'search', class: 'fr-mb-4w' },
-    h('div', { class: 'fr-search-bar fr-mb-2w', role: 'search' },
+    h('div', { class: 'fr-search-bar fr-mb-2w' },
       h('label', { class: 'fr-label', for: 'recherche' }, 'Rechercher'),
       h('input', { class: 'fr-input', id: 'recherche', name: 'q', type: 'search', placeholder: 'Référence, N° Objet, e-mail, SIRET ou mots du titre', value: params.get('q') || '' }),
       h('button', { class: 'fr-btn', type: 'submit', title: 'Rechercher' }, 'Rechercher')),
@@ -119,14 +119,14 @@ export async function render(main, { session }) {
       h('td', {}, h('a', { href: `/agent/tickets/${encodeURIComponent(ticket.ticket_id)}` }, ticket.reference), h('span', { class: 'fr-hint-text' }, `le ${dateTimeText(ticket.created_at)}`)),
       h('td', {}, ticket.title, ticket.object_number ? h('span', { class: 'fr-hint-text' }, `N° Objet ${ticket.object_number}`) : null),
       h('td', {}, ticket.organisation?.designation || ticket.emitter_name, h('span', { class: 'fr-hint-text' }, ticket.contact_email)),
-      h('td', {}, h('p', { class: statusBadgeClass(ticket.status) }, AGENT_STATUS_LABELS[ticket.status] || ticket.status)),
-      h('td', {}, ageCell(ticket.age)),
-      h('td', {}, ticket.assignee ? ticket.assignee.name : 'Personne')));
+      h('td', {}, h('p', { class: statusBadgeClass(ticket.status) }, AGENT_STATUS_LABELS[ticket.status] || ticket.status),
+        h('span', { class: 'fr-hint-text' }, ticket.assignee ? `Pris en charge par ${ticket.assignee.name}` : 'Non pris en charge')),
+      h('td', {}, ageCell(ticket.age))));
     results.replaceChildren(
       h('div', { class: 'fr-table' }, h('div', { class: 'fr-table__wrapper' }, h('div', { class: 'fr-table__container' }, h('div', { class: 'fr-table__content' },
         h('table', {},
           h('caption', {}, `${shown.length} ticket${shown.length > 1 ? 's' : ''}${searching}${byWait ? ' en attente de votre bureau, l’attente la plus longue d’abord' : ''}${cursor ? ' (d’autres suivent)' : ''}`),
-          h('thead', {}, h('tr', {}, ['Référence', 'Titre', 'Émetteur', 'Statut', 'Attente', 'Pris en charge par'].map((text) => h('th', { scope: 'col' }, text)))),
+          h('thead', {}, h('tr', {}, ['Référence', 'Titre', 'Émetteur', 'Statut', 'Attente'].map((text) => h('th', { scope: 'col' }, text)))),
           h('tbody', {}, rows)))))),
       cursor ? h('button', { type: 'button', class: 'fr-btn fr-btn--secondary', onclick: () => load(false) }, 'Afficher plus de tickets') : '',
     );
