@@ -18,6 +18,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Literal
 
 from pydantic import ConfigDict
 
@@ -31,6 +32,7 @@ from chalicelib.assistant.text import (
     build_stem_table,
     expand,
     fold_accents,
+    load_stem_table,
     stem,
     words,
 )
@@ -47,6 +49,12 @@ SECOND_DOCUMENT_SHARE = 0.25
 # Topics whose audiences exclude the asker lose a little, enough to break ties only.
 AUDIENCE_PENALTY = 0.85
 CANDIDATE_COUNT = 3
+# The offer band: not sure enough to answer, but the question is about the portal. Up to
+# OFFER_COUNT topics are offered, each within OFFER_SHARE of the best one's score.
+OFFER_MIN_SCORE = 1.5
+OFFER_MIN_COVERAGE = 0.2
+OFFER_COUNT = 3
+OFFER_SHARE = 0.5
 
 FIELD_WEIGHTS = {"example": 1.0, "title": 1.0, "keyword": 0.9, "answer": 0.5}
 
@@ -117,8 +125,15 @@ class Candidate(Model):
     score: float
 
 
+Band = Literal["answer", "offer", "refuse"]
+
+
 class Understanding(Model):
-    """What the engine made of a question."""
+    """What the engine made of a question.
+
+    `band`: "answer" (sure: `topic` is answered), "offer" (unsure: the topics of `offered`
+    are proposed, best first) or "refuse" (not about the portal).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -128,6 +143,8 @@ class Understanding(Model):
     understood: bool
     candidates: list[Candidate]
     invoice_numbers: list[str]
+    band: Band = "refuse"
+    offered: list[str] = []
 
 
 @dataclass
@@ -240,6 +257,10 @@ def get_index() -> SearchIndex:
     return build_index(load_knowledge_base())
 
 
+# What building the index reads and caches, cleared to measure a cold build.
+INDEX_CACHES = (get_index, stem, expand, load_stem_table)
+
+
 def _topic_scores(index: SearchIndex, terms: set[str]) -> dict[str, float]:
     document_scores: dict[int, float] = {}
     for term in terms:
@@ -272,8 +293,13 @@ def _is_off_topic(raw_words: list[str], terms: set[str], coverage: float) -> boo
     return not terms & DOMAIN_STEMS
 
 
-def understand(text: str, profile: str | None = None) -> Understanding:
-    """Rank the topics for a question and decide whether it was understood."""
+def understand(
+    text: str, profile: str | None = None, previous_topic: str | None = None
+) -> Understanding:
+    """Rank the topics for a question and decide whether it was understood.
+
+    `previous_topic`: the topic answered just before in the conversation, if any.
+    """
     index = get_index()
     raw_words = words(text)
     terms = {term for word in raw_words for term in index.terms_of(word)}
@@ -289,11 +315,13 @@ def understand(text: str, profile: str | None = None) -> Understanding:
     ]
     best_topic, best_score = ranked[0] if ranked else (None, 0.0)
     coverage = _coverage(index, terms, index.topic_terms[best_topic]) if best_topic else 0.0
-    understood = (
-        best_topic is not None
-        and best_score >= MIN_SCORE
-        and coverage >= MIN_COVERAGE
-        and not _is_off_topic(raw_words, terms, coverage)
+    off_topic = _is_off_topic(raw_words, terms, coverage)
+    band = _band(best_score, coverage, off_topic)
+    understood = band == "answer"
+    offered = (
+        [topic for topic, score in ranked[:OFFER_COUNT] if score >= best_score * OFFER_SHARE]
+        if band == "offer"
+        else []
     )
     return Understanding(
         topic=best_topic if understood else None,
@@ -302,7 +330,20 @@ def understand(text: str, profile: str | None = None) -> Understanding:
         understood=understood,
         candidates=candidates,
         invoice_numbers=extract_invoice_numbers(text),
+        band=band,
+        offered=offered,
     )
+
+
+def _band(best_score: float, coverage: float, off_topic: bool) -> Band:
+    """Answer when sure, offer the best topics when unsure, refuse what is not the portal's."""
+    if off_topic:
+        return "refuse"
+    if best_score >= MIN_SCORE and coverage >= MIN_COVERAGE:
+        return "answer"
+    if best_score >= OFFER_MIN_SCORE and coverage >= OFFER_MIN_COVERAGE:
+        return "offer"
+    return "refuse"
 
 
 def extract_invoice_numbers(text: str) -> list[str]:
