@@ -218,6 +218,106 @@ SYNONYMS: dict[str, str] = {
     "dl": "telecharger",
 }
 
+# SMS and phonetic spellings (folded) -> the French words they stand for, read before the
+# synonyms: "koi" is "quoi" (a stop word), "bloké" is "bloqué". Written from how people
+# text, not from any question set.
+SMS_SPELLINGS: dict[str, str] = {
+    "koi": "quoi",
+    "kwa": "quoi",
+    "ki": "qui",
+    "ke": "que",
+    "kel": "quel",
+    "kelle": "quelle",
+    "kels": "quels",
+    "kan": "quand",
+    "kand": "quand",
+    "qand": "quand",
+    "cmt": "comment",
+    "cmnt": "comment",
+    "coment": "comment",
+    "komment": "comment",
+    "kom": "comme",
+    "pkoi": "pourquoi",
+    "pourkoi": "pourquoi",
+    "kesk": "qu'est-ce que",
+    "keske": "qu'est-ce que",
+    "kesako": "qu'est-ce que",
+    "kes": "qu'est-ce",
+    "chui": "je suis",
+    "chuis": "je suis",
+    "jsui": "je suis",
+    "jsuis": "je suis",
+    "g": "j'ai",
+    "jai": "j'ai",
+    "c": "c'est",
+    "pa": "pas",
+    "tjr": "toujours",
+    "tjrs": "toujours",
+    "toujour": "toujours",
+    "avk": "avec",
+    "avc": "avec",
+    "ac": "avec",
+    "mm": "même",
+    "ds": "dans",
+    "pr": "pour",
+    "pk": "pourquoi",
+    "jve": "je veux",
+    "jveu": "je veux",
+    "jveux": "je veux",
+    "veu": "veux",
+    "jpeu": "je peux",
+    "jpe": "je peux",
+    "pe": "peut",
+    "jdoi": "je dois",
+    "jdois": "je dois",
+    "doi": "dois",
+    "jvoi": "je vois",
+    "jvois": "je vois",
+    "voi": "vois",
+    "jfai": "je fais",
+    "jfais": "je fais",
+    "fer": "faire",
+    "fo": "faut",
+    "ya": "il y a",
+    "yen": "il y en",
+    "ele": "elle",
+    "sa": "ça",
+    "dir": "dire",
+    "fé": "fait",
+    "nvo": "nouveau",
+    "nouvo": "nouveau",
+    "auj": "aujourd'hui",
+    "ajd": "aujourd'hui",
+    "msg": "message",
+    "dmd": "demande",
+    "dde": "demande",
+    "infos": "informations",
+    "info": "information",
+    "notif": "notification",
+    "notifs": "notifications",
+    "adress": "adresse",
+    "adresse": "adresse",
+    "co": "connexion",
+    "recu": "reçu",
+    "recue": "reçue",
+    "bloke": "bloqué",
+    "bloquer": "bloqué",
+    "arrive": "arrive",
+    "arriv": "arrive",
+    "envoi": "envoi",
+    "envoy": "envoyer",
+    "factur": "facture",
+    "facturr": "facture",
+    "fctures": "factures",
+    "mwa": "moi",
+    "twa": "toi",
+    "bjr": "bonjour",
+    "slt": "salut",
+    "chelou": "suspect",
+    "bizarre": "suspect",
+    "louche": "suspect",
+}
+
 STOP_WORDS: frozenset[str] = frozenset(
     """
     a ai aie aient aies ait alors as au aucun aussi autre aux avaient avais avait avec avez
@@ -288,8 +388,16 @@ def words(text: str) -> list[str]:
 
 @cache
 def expand(word: str) -> tuple[str, ...]:
-    """A word's synonym expansion; nothing for a stop word; else the word itself."""
+    """A word's synonym expansion; nothing for a stop word; else the word itself.
+
+    An SMS spelling is first read as the words it stands for, each expanded in turn.
+    """
     folded = fold_accents(word)
+    spelled = SMS_SPELLINGS.get(folded)
+    if spelled is not None and spelled != word:
+        return tuple(
+            expanded for part in normalise(spelled).split() for expanded in expand(part)
+        )
     expansion = SYNONYMS.get(folded)
     if expansion is not None:
         return tuple(expansion.split())

@@ -86,3 +86,9 @@ def test_every_glued_phrase_starts_at_a_word_boundary() -> None:
 
     # The combined pattern factors the leading \b out of every alternative.
     assert all(pattern.startswith(r"\b") for pattern in _GLUED.values())
+
+
+def test_sms_spellings_read_as_the_words_they_stand_for() -> None:
+    assert words("cmt jfai koi") == words("comment je fais quoi") == []
+    assert terms("mon compte é bloké") == terms("mon compte est bloqué")
+    assert terms("notif") == terms("notification")
