@@ -395,9 +395,7 @@ def expand(word: str) -> tuple[str, ...]:
     folded = fold_accents(word)
     spelled = SMS_SPELLINGS.get(folded)
     if spelled is not None and spelled != word:
-        return tuple(
-            expanded for part in normalise(spelled).split() for expanded in expand(part)
-        )
+        return tuple(expanded for part in normalise(spelled).split() for expanded in expand(part))
     expansion = SYNONYMS.get(folded)
     if expansion is not None:
         return tuple(expansion.split())

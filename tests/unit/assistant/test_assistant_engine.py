@@ -117,3 +117,13 @@ def test_no_dev_question_is_copied_into_the_examples() -> None:
         normalise(example) for topic in load_knowledge_base().topics for example in topic.examples
     }
     assert not dev & examples
+
+
+def test_a_long_story_is_read_sentence_by_sentence() -> None:
+    story = (
+        "Je suis artisan et je travaille depuis des années avec plusieurs communes du "
+        "département. Hier encore tout allait bien. Ce matin le portail me refuse l'accès "
+        "après trop de tentatives de connexion. Combien de temps dure le blocage du compte ?"
+    )
+    result = understand(story, "fournisseur")
+    assert result.topic == "compte.compte_bloque"
