@@ -11,36 +11,19 @@ the nearest topic.
 
 from __future__ import annotations
 
-import json
-import math
 import re
-import sys
-from collections import Counter
-from dataclasses import dataclass, field
-from functools import cache
 from typing import Literal
 
 from pydantic import ConfigDict
 
-from chalicelib.assistant.knowledge import KnowledgeBase, load_knowledge_base
+from chalicelib.assistant.index import OFF_TOPIC_MARKERS, SearchIndex, get_index
 from chalicelib.assistant.text import (
     REFERENCE_TOKEN,
-    STEM_TABLE_PATH,
-    STOP_WORDS,
-    SYNONYMS,
-    SpellingIndex,
-    build_stem_table,
-    expand,
     fold_accents,
-    load_stem_table,
-    stem,
     words,
 )
 from chalicelib.shared.models import Model
 
-# BM25 parameters: documents are one-sentence examples, so length normalisation is mild.
-K1 = 1.2
-B = 0.5
 # Calibrated on bench/data/dev_questions.jsonl, checked on bench/data/holdout_questions.jsonl.
 MIN_SCORE = 3.0
 MIN_COVERAGE = 0.4
@@ -56,21 +39,6 @@ OFFER_MIN_COVERAGE = 0.2
 OFFER_COUNT = 3
 OFFER_SHARE = 0.5
 
-FIELD_WEIGHTS = {"example": 1.0, "title": 1.0, "keyword": 0.9, "answer": 0.5}
-
-# Words that make a question about another administration or life outside the portal; they
-# only refuse a question that names nothing of the portal's own domain.
-OFF_TOPIC_MARKERS = frozenset(
-    """
-    ameli caf urssaf impots impot passeport permis grise pole france-travail ants cpam
-    retraite mutuelle meteo temps football match foot film films cinema recette recettes
-    blague poeme poesie bitcoin bourse train trains sncf avion vacances elections election
-    capitale voisin voisine traduis traduire traduction chanson android iphone smartphone
-    nul nulle idiot idiote debile con conne stupide abruti nullite naze
-    amende amendes naissance mariage cantine rsa apl chomage salaire loyer secu
-    declaration declarations
-    """.split()
-)
 # A marker does not refuse a question this much explained by its topic: "le gestionnaire
 # principal part à la retraite" is about the portal (off-topic questions stay below ~0.45).
 OFF_TOPIC_OVERRIDE_COVERAGE = 0.6
@@ -148,120 +116,6 @@ class Understanding(Model):
     invoice_numbers: list[str]
     band: Band = "refuse"
     offered: list[str] = []
-
-
-@dataclass
-class SearchIndex:
-    """BM25 postings over the knowledge base's documents, with the lexicon used to read queries."""
-
-    document_topics: list[str] = field(default_factory=list)
-    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-    idf: dict[str, float] = field(default_factory=dict)
-    unknown_idf: float = 0.0
-    lexicon: dict[str, str] = field(default_factory=dict)
-    audiences: dict[str, frozenset[str]] = field(default_factory=dict)
-    topic_terms: dict[str, set[str]] = field(default_factory=dict)
-    spelling: SpellingIndex = field(default_factory=lambda: SpellingIndex((), {}))
-
-    def known_term(self, word: str) -> str:
-        """The stem the base uses for this spelling (accents restored), else the word's stem."""
-        known = self.lexicon.get(fold_accents(word))
-        return known if known is not None else stem(word)
-
-    def terms_of(self, word: str) -> list[str]:
-        """The index terms for a query word: known spelling, own stem, else a typo correction.
-
-        A correction may land on a synonym or a stop word ("verouillé" -> "verrouillé" ->
-        "bloqué"), hence a list.
-        """
-        if fold_accents(word) in OFF_TOPIC_MARKERS:
-            # Kept opaque: a marker neither matches nor is "corrected" into the base's words
-            # ("secu" -> "reçu"), so that it stays unexplained weight in the coverage.
-            return [f"?{fold_accents(word)}"]
-        term = self.known_term(word)
-        if term in self.idf:
-            return [term]
-        corrected = self.spelling.correct(fold_accents(word))
-        if corrected is None:
-            return [term]
-        return [self.known_term(expanded) for expanded in expand(corrected)]
-
-
-def indexed_texts(knowledge_base: KnowledgeBase) -> list[str]:
-    """Every text the index reads, for the precomputed stem table."""
-    return [text for _, _, text in _documents(knowledge_base)]
-
-
-def _documents(knowledge_base: KnowledgeBase) -> list[tuple[str, str, str]]:
-    """(topic id, field, text) for every indexed text of the base."""
-    documents: list[tuple[str, str, str]] = []
-    for topic in knowledge_base.topics:
-        documents.append((topic.id, "title", topic.title))
-        documents.extend((topic.id, "example", text) for text in topic.examples)
-        documents.extend((topic.id, "keyword", text) for text in topic.keywords)
-        answers = " ".join([topic.answer, *topic.variants.values()])
-        documents.append((topic.id, "answer", answers))
-    return documents
-
-
-def build_index(knowledge_base: KnowledgeBase) -> SearchIndex:
-    """Index every example, title, keyword and answer of the base as its own document.
-
-    Lengths are normalised per field (BM25F-style), so a long answer is compared with other
-    answers, not with one-line examples.
-    """
-    index = SearchIndex()
-    lexicon_counts: Counter[str] = Counter()
-    question_words: set[str] = set()
-    tokenised: list[tuple[str, str, list[str]]] = []
-    for topic_id, field_name, text in _documents(knowledge_base):
-        document_terms: list[str] = []
-        for word in words(text):
-            folded = fold_accents(word)
-            term = index.lexicon.get(folded)
-            if term is None:
-                term = index.lexicon[folded] = stem(word)
-            lexicon_counts[folded] += 1
-            document_terms.append(term)
-            if field_name != "answer":
-                question_words.add(folded)
-        index.topic_terms.setdefault(topic_id, set()).update(document_terms)
-        tokenised.append((topic_id, field_name, document_terms))
-    count = len(tokenised)
-    field_lengths: dict[str, list[int]] = {}
-    frequencies: Counter[str] = Counter()
-    for _, field_name, terms in tokenised:
-        field_lengths.setdefault(field_name, []).append(len(terms))
-        frequencies.update(set(terms))
-    average_lengths = {name: sum(sizes) / len(sizes) for name, sizes in field_lengths.items()}
-    index.idf = {
-        term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in frequencies.items()
-    }
-    index.unknown_idf = math.log(1 + (count + 0.5) / 0.5)
-    for position, (topic_id, field_name, terms) in enumerate(tokenised):
-        index.document_topics.append(topic_id)
-        weight = FIELD_WEIGHTS[field_name]
-        norm = K1 * (1 - B + B * len(terms) / average_lengths[field_name])
-        for term, tf in Counter(terms).items():
-            score = weight * index.idf[term] * tf * (K1 + 1) / (tf + norm)
-            index.postings.setdefault(term, []).append((position, score))
-    index.audiences = {topic.id: frozenset(topic.audiences) for topic in knowledge_base.topics}
-    # Typos are corrected towards the words questions use (not the answers' prose, which would
-    # triple the dictionary); synonym keys and stop words are targets too, so that a typo of
-    # either does not become a topic word.
-    vocabulary = question_words | set(SYNONYMS) | STOP_WORDS
-    index.spelling = SpellingIndex(vocabulary, dict(lexicon_counts))
-    return index
-
-
-@cache
-def get_index() -> SearchIndex:
-    """The index of the packaged knowledge base, built once per process."""
-    return build_index(load_knowledge_base())
-
-
-# What building the index reads and caches, cleared to measure a cold build.
-INDEX_CACHES = (get_index, stem, expand, load_stem_table)
 
 
 def _topic_scores(index: SearchIndex, terms: set[str]) -> dict[str, float]:
@@ -419,17 +273,3 @@ def detect_human_request(text: str) -> bool:
     stripped = re.sub(r"[^\w\s]", " ", text).split()
     # A bare "un conseiller svp" is a request even without a verb.
     return bool(_ASKING.search(text)) or len(stripped) <= 4
-
-
-def write_stem_table() -> None:
-    """Regenerate the precomputed stems of the packaged knowledge base's words."""
-    table = build_stem_table(indexed_texts(load_knowledge_base()))
-    STEM_TABLE_PATH.write_text(
-        json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8"
-    )
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] != ["--write-stem-table"]:
-        sys.exit("usage: python -m chalicelib.assistant.engine --write-stem-table")
-    write_stem_table()

@@ -577,17 +577,17 @@ def test_a_message_costs_at_most_three_aws_calls(
 
 
 def test_the_engine_is_built_once_per_process(client: Any) -> None:
-    from chalicelib.assistant import engine
+    from chalicelib.assistant import index
 
     conversation_id = start(client)["conversation_id"]
     answer(client, conversation_id, "mot de passe oublié")
-    built = engine.get_index.cache_info().misses
+    built = index.get_index.cache_info().misses
 
     answer(client, conversation_id, "compte bloqué")
     answer(client, conversation_id, "déposer une facture")
 
     assert built == 1
-    assert engine.get_index.cache_info().misses == 1
+    assert index.get_index.cache_info().misses == 1
 
 
 # --- store guarantees -----------------------------------------------------------------------
