@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import ConfigDict
 
-from chalicelib.assistant.index import OFF_TOPIC_MARKERS, SearchIndex, get_index
+from chalicelib.assistant.index import OFF_TOPIC_MARKERS, OTHER_SITES, SearchIndex, get_index
 from chalicelib.assistant.text import (
     REFERENCE_TOKEN,
     fold_accents,
@@ -145,6 +145,8 @@ def _coverage(index: SearchIndex, terms: set[str], topic_terms: set[str]) -> flo
 
 def _is_off_topic(raw_words: list[str], terms: set[str], coverage: float) -> bool:
     folded = {fold_accents(word) for word in raw_words}
+    if folded & OTHER_SITES:
+        return not terms & DOMAIN_STEMS
     if not folded & OFF_TOPIC_MARKERS or coverage >= OFF_TOPIC_OVERRIDE_COVERAGE:
         return False
     return not terms & DOMAIN_STEMS

@@ -54,8 +54,22 @@ OFF_TOPIC_MARKERS = frozenset(
     nul nulle idiot idiote debile con conne stupide abruti nullite naze
     amende amendes naissance mariage cantine rsa apl chomage salaire loyer secu
     declaration declarations
+    wifi electricite doctolib medecin allocation prime cpf recrutement devis prelevement
     """.split()
 )
+# Other sites and services by name: a question naming one is about it, however much of it
+# the base explains ("changer mon adresse mail sur mon compte Amazon"), unless it names the
+# portal's own domain too.
+OTHER_SITES = frozenset(
+    """
+    ameli caf urssaf impots cpam ants amazon netflix leboncoin franceconnect edf engie sfr
+    bouygues laposte doctolib paypal facebook instagram gmail outlook hotmail
+    """.split()
+)
+# Markers that the base's own questions use too, for which the coverage override is meant:
+# "le gestionnaire principal part à la retraite", "l'environnement de recette".
+SHARED_MARKERS = frozenset({"retraite", "recette"})
+_OPAQUE = OFF_TOPIC_MARKERS | OTHER_SITES
 
 # (topic id, field, terms) of one document.
 Document = tuple[str, str, list[str]]
@@ -88,7 +102,7 @@ class SearchIndex:
         A correction may land on a synonym or a stop word ("verouillé" -> "verrouillé" ->
         "bloqué"), hence a list.
         """
-        if fold_accents(word) in OFF_TOPIC_MARKERS:
+        if fold_accents(word) in _OPAQUE:
             # Kept opaque: a marker neither matches nor is "corrected" into the base's words
             # ("secu" -> "reçu"), so that it stays unexplained weight in the coverage.
             return [f"?{fold_accents(word)}"]

@@ -33,6 +33,9 @@ _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnsctm])'", re.IGN
 # alternation scanned once, since normalising the whole base must fit the cold-start budget.
 _GLUED = {
     "email": r"\be[\s.-]?mails?\b",
+    # A "boîte" alone is a company ("ma boîte"); with mail words it is a mailbox.
+    "boitemail": r"\bbo[iî]tes?\s+(?:aux\s+lettres\s+)?(?:[ée]lectroniques?|mails?|e-?mails?"
+    r"|de\s+r[ée]ception|courriels?)\b",
     "facturx": r"\bfactur[\s-]x\b",
     "livechat": r"\blive[\s-]?chat\b",
     "numero": r"\bn\s?°",
@@ -60,6 +63,8 @@ _GLUE = re.compile(
 
 
 def _glued(match: re.Match[str]) -> str:
+    if match.lastgroup == "boitemail":
+        return " email "
     if match.lastgroup == "verbavoir":
         return " "
     if match.lastgroup == "prefixed":

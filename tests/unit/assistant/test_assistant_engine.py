@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.assistant.engine import detect_human_request, extract_invoice_numbers, understand
+from chalicelib.assistant.index import OFF_TOPIC_MARKERS, SHARED_MARKERS, tokenise
 from chalicelib.assistant.knowledge import load_knowledge_base
 from chalicelib.assistant.text import normalise
 
@@ -127,3 +128,18 @@ def test_a_long_story_is_read_sentence_by_sentence() -> None:
     )
     result = understand(story, "fournisseur")
     assert result.topic == "compte.compte_bloque"
+
+
+def test_off_topic_markers_are_not_words_of_the_base_questions() -> None:
+    _, lexicon = tokenise(load_knowledge_base())
+    asked = {folded for folded, (_, _, in_questions) in lexicon.items() if in_questions}
+    assert (OFF_TOPIC_MARKERS & asked) - SHARED_MARKERS == set()
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["changer mon adresse mail sur mon compte Amazon", "mon compte Netflix est bloqué"],
+)
+def test_a_question_about_another_site_is_refused(question: str) -> None:
+    result = understand(question, "anonyme")
+    assert result.band == "refuse"
