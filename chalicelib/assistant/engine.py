@@ -12,6 +12,7 @@ the nearest topic.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import ConfigDict
@@ -63,6 +64,34 @@ _NOT_A_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# A follow-up: opens like one, or has this few content words; the previous topic's score
+# gains FOLLOW_UP_PRIOR, its related topics RELATED_PRIOR.
+_FOLLOW_UP = re.compile(
+    r"^\W*(?:et|mais|sinon|aussi|pareil|idem|ok\W+et|d.accord\W+et|même chose)\b", re.IGNORECASE
+)
+FOLLOW_UP_MAX_WORDS = 2
+FOLLOW_UP_PRIOR = 2.0
+RELATED_PRIOR = 1.5
+_PROFILE_MENTIONS = (
+    (
+        "structure_publique",
+        re.compile(
+            r"\b(?:collectivit[ée]s?|mairies?|communes?|entit[ée]s? publiques?|h[oô]pital"
+            r"|[ée]tablissements? publics?|administrations?|acheteurs? publics?|agents? publics?"
+            r"|structures? publiques?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "fournisseur",
+        re.compile(
+            r"\b(?:fournisseurs?|entreprises?|prestataires?|auto.?entrepreneurs?"
+            r"|micro.?entreprises?|artisans?|soci[ée]t[ée]s?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("anonyme", re.compile(r"\b(?:sans compte|pas (?:de|encore de) compte)\b", re.IGNORECASE)),
+)
 # A question this long (in content words) is read sentence by sentence too.
 LONG_STORY_WORDS = 12
 _CLAUSE = re.compile(r"[.!?;\n]+")
@@ -116,6 +145,9 @@ class Understanding(Model):
     invoice_numbers: list[str]
     band: Band = "refuse"
     offered: list[str] = []
+    # A follow-up that names who asks ("et si je suis une collectivité ?"): that profile's
+    # variant of the answer.
+    profile_hint: str | None = None
 
 
 def _topic_scores(index: SearchIndex, terms: set[str]) -> dict[str, float]:
@@ -157,50 +189,98 @@ def understand(
 ) -> Understanding:
     """Rank the topics for a question and decide whether it was understood.
 
-    `previous_topic`: the topic answered just before in the conversation, if any.
+    `previous_topic`: the topic answered just before in the conversation, if any: a short
+    follow-up ("et pour un avoir ?") is read in its context.
     """
     index = get_index()
     raw_words = words(text)
     terms = _query_terms(index, raw_words)
-    scores = _topic_scores(index, terms)
-    clauses = _clauses(text) if len(raw_words) >= LONG_STORY_WORDS else []
-    clause_terms = [_query_terms(index, words(clause)) for clause in clauses]
-    clause_terms = [terms_ for terms_ in clause_terms if terms_]
-    clause_scores: list[dict[str, float]] = []
-    if len(clause_terms) > 1:
-        clause_scores = [_topic_scores(index, terms_) for terms_ in clause_terms]
-        scores = _story_scores(scores, clause_scores)
+    scores, story_coverage = _ranked_scores(index, text, raw_words, terms)
     if profile is not None:
         scores = {
             topic: score * (1.0 if profile in index.audiences[topic] else AUDIENCE_PENALTY)
             for topic, score in scores.items()
         }
+    follow_up = previous_topic is not None and is_follow_up(text, raw_words)
+    context: set[str] = set()
+    if follow_up and previous_topic is not None:
+        scores = _with_context(index, scores, previous_topic)
+        context = index.topic_terms.get(previous_topic, set())
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    candidates = [
-        Candidate(topic=topic, score=round(score, 3)) for topic, score in ranked[:CANDIDATE_COUNT]
-    ]
-    best_topic, best_score = ranked[0] if ranked else (None, 0.0)
-    coverage = _coverage(index, terms, index.topic_terms[best_topic]) if best_topic else 0.0
-    if best_topic is not None and clause_scores:
-        coverage = max(coverage, _story_coverage(index, best_topic, clause_terms, clause_scores))
+    best_topic, best_score = ranked[0] if ranked else (previous_topic, 0.0)
+    coverage = 0.0
+    if best_topic is not None and terms:
+        coverage = _coverage(index, terms, index.topic_terms[best_topic] | context)
+        coverage = max(coverage, story_coverage(best_topic))
     off_topic = _is_off_topic(raw_words, terms, coverage)
     band = _band(best_score, coverage, off_topic)
-    understood = band == "answer"
-    offered = (
-        [topic for topic, score in ranked[:OFFER_COUNT] if score >= best_score * OFFER_SHARE]
-        if band == "offer"
-        else []
-    )
+    if follow_up and not terms and not off_topic:
+        # "et je le trouve où ?": nothing new is asked, the same topic goes on.
+        band = "answer"
     return Understanding(
-        topic=best_topic if understood else None,
+        topic=best_topic if band == "answer" else None,
         score=round(best_score, 3),
         coverage=round(coverage, 3),
-        understood=understood,
-        candidates=candidates,
+        understood=band == "answer",
+        candidates=[
+            Candidate(topic=topic, score=round(score, 3))
+            for topic, score in ranked[:CANDIDATE_COUNT]
+        ],
         invoice_numbers=extract_invoice_numbers(text),
         band=band,
-        offered=offered,
+        offered=_offered(ranked, best_score) if band == "offer" else [],
+        profile_hint=mentioned_profile(text) if follow_up else None,
     )
+
+
+def _ranked_scores(
+    index: SearchIndex, text: str, raw_words: list[str], terms: set[str]
+) -> tuple[dict[str, float], Callable[[str], float]]:
+    """Each topic's score, and how to read a topic's coverage sentence by sentence.
+
+    A long story is read sentence by sentence as well (see `_story_scores`).
+    """
+    scores = _topic_scores(index, terms)
+    clauses = _clauses(text) if len(raw_words) >= LONG_STORY_WORDS else []
+    clause_terms = [found for clause in clauses if (found := _query_terms(index, words(clause)))]
+    if len(clause_terms) < 2:
+        return scores, lambda topic: 0.0
+    clause_scores = [_topic_scores(index, found) for found in clause_terms]
+
+    def story_coverage(topic: str) -> float:
+        return _story_coverage(index, topic, clause_terms, clause_scores)
+
+    return _story_scores(scores, clause_scores), story_coverage
+
+
+def _offered(ranked: list[tuple[str, float]], best_score: float) -> list[str]:
+    return [topic for topic, score in ranked[:OFFER_COUNT] if score >= best_score * OFFER_SHARE]
+
+
+def is_follow_up(text: str, raw_words: list[str]) -> bool:
+    """Whether a question only makes sense after the previous answer: it opens like one
+    ("et pour…", "mais si…") or says next to nothing on its own."""
+    return bool(_FOLLOW_UP.match(text)) or len(raw_words) <= FOLLOW_UP_MAX_WORDS
+
+
+def _with_context(
+    index: SearchIndex, scores: dict[str, float], previous_topic: str
+) -> dict[str, float]:
+    """The previous topic, and less so its related topics, are likelier for a follow-up."""
+    boosted = dict(scores)
+    boosted[previous_topic] = boosted.get(previous_topic, 0.0) + FOLLOW_UP_PRIOR
+    for related in index.related.get(previous_topic, ()):
+        if related in boosted:
+            boosted[related] += RELATED_PRIOR
+    return boosted
+
+
+def mentioned_profile(text: str) -> str | None:
+    """The profile a question says it asks for ("et si je suis une collectivité ?")."""
+    for profile, pattern in _PROFILE_MENTIONS:
+        if pattern.search(text):
+            return profile
+    return None
 
 
 def _query_terms(index: SearchIndex, raw_words: list[str]) -> set[str]:

@@ -89,6 +89,7 @@ class SearchIndex:
     lexicon: dict[str, str] = field(default_factory=dict)
     audiences: dict[str, frozenset[str]] = field(default_factory=dict)
     topic_terms: dict[str, set[str]] = field(default_factory=dict)
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spelling: SpellingIndex = field(default_factory=lambda: SpellingIndex((), {}))
 
     def known_term(self, word: str) -> str:
@@ -213,6 +214,7 @@ def build_index(knowledge_base: KnowledgeBase, precomputed: bool = False) -> Sea
             score = weight * index.idf[term] * tf * (K1 + 1) / (tf + norm)
             index.postings.setdefault(term, []).append((position, score))
     index.audiences = {topic.id: frozenset(topic.audiences) for topic in knowledge_base.topics}
+    index.related = {topic.id: tuple(topic.related) for topic in knowledge_base.topics}
     # Typos are corrected towards the words questions use (not the answers' prose, which would
     # triple the dictionary); synonym keys and stop words are targets too, so
     # that a typo of either does not become a topic word.

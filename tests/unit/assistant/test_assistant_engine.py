@@ -143,3 +143,28 @@ def test_off_topic_markers_are_not_words_of_the_base_questions() -> None:
 def test_a_question_about_another_site_is_refused(question: str) -> None:
     result = understand(question, "anonyme")
     assert result.band == "refuse"
+
+
+def test_a_short_follow_up_is_read_in_the_context_of_the_previous_topic() -> None:
+    result = understand("et si elle est suspendue ?", "fournisseur", "facture.rejetee")
+    assert result.topic == "facture.suspendue"
+
+
+def test_a_follow_up_asking_nothing_new_stays_on_the_previous_topic() -> None:
+    result = understand("et je le mets où ?", "fournisseur", "facture.numero_engagement")
+    assert result.band == "answer"
+    assert result.topic == "facture.numero_engagement"
+
+
+def test_a_follow_up_naming_who_asks_gives_that_profile() -> None:
+    result = understand(
+        "et si je suis une collectivité ?", "anonyme", "facture.obligation_chorus_pro"
+    )
+    assert result.topic == "facture.obligation_chorus_pro"
+    assert result.profile_hint == "structure_publique"
+
+
+def test_a_new_question_after_an_answer_does_not_carry_the_context() -> None:
+    result = understand("mot de passe oublié", "fournisseur", "facture.avoir")
+    assert result.topic == "compte.mot_de_passe_oublie"
+    assert result.profile_hint is None
