@@ -43,6 +43,9 @@ _GLUED = {
     "choruspro": r"\bchorus[\s-]?pro\b",
     # "Où en est ma facture ?": only stop words, yet the commonest way to ask for a status.
     "ouenest": r"\bo[uù]\s+en\s+(?:est|sont|êtes|etes|sommes)\b",
+    # "Mes tickets": the caller's own tickets, to follow them (not to create one).
+    "mestickets": r"\bmes\s+(?:tickets?|sollicitations?"
+    r"|demandes?\s+(?:au\s+support|d.assistance))\b",
     # Another administration, named in two words that are each the portal's own.
     "secu": r"\bs[ée]curit[ée]\s+sociale\b",
     # "Combien de temps" asks for a delay, and must not read as the weather ("temps").

@@ -87,6 +87,7 @@ SYNONYMS: dict[str, str] = {
     "paume": "oublie",
     "perdu": "oublie",
     "tickets": "ticket",
+    "mestickets": "suivi ticket",
     "sollicitation": "ticket",
     "sollicitations": "ticket",
     "reclamation": "ticket",

@@ -381,7 +381,7 @@ def test_a_public_body_does_not_see_invoices_it_issued_as_received(
 
     reply = answer(client, conversation_id, "statut de la facture MJ-2026-0001", auth("bruno"))
 
-    assert "Je ne trouve aucune facture n° MJ-2026-0001" in reply["text"]
+    assert "Je ne trouve aucun objet n° MJ-2026-0001" in reply["text"]
 
 
 def test_an_invoice_number_asked_for_is_answered_on_the_next_turn(

@@ -168,3 +168,23 @@ def test_a_new_question_after_an_answer_does_not_carry_the_context() -> None:
     result = understand("mot de passe oublié", "fournisseur", "facture.avoir")
     assert result.topic == "compte.mot_de_passe_oublie"
     assert result.profile_hint is None
+
+
+def test_a_sure_question_is_answered() -> None:
+    result = understand("mot de passe oublié", "anonyme")
+    assert result.band == "answer" and result.understood
+    assert result.offered == []
+
+
+def test_an_unsure_question_offers_up_to_three_topics_best_first() -> None:
+    result = understand("le code à six chiffres arrive pas", "fournisseur")
+    assert result.band == "offer" and not result.understood and result.topic is None
+    assert 1 <= len(result.offered) <= 3
+    assert result.offered == [c.topic for c in result.candidates][: len(result.offered)]
+    assert "compte.double_authentification" in result.offered
+
+
+def test_an_out_of_scope_question_is_refused_without_an_offer() -> None:
+    result = understand("Donne-moi une recette de crêpes", "anonyme")
+    assert result.band == "refuse"
+    assert result.offered == []
