@@ -34,6 +34,7 @@ from chalicelib.assistant.text import (
     stem,
     words,
 )
+from chalicelib.assistant.wordlist import french_words, is_french_word, nearest_french_word
 
 TERMS_TABLE_PATH = KNOWLEDGE_BASE_PATH.parent / "index_terms.json"
 
@@ -100,17 +101,20 @@ class SearchIndex:
     def terms_of(self, word: str) -> list[str]:
         """The index terms for a query word: known spelling, own stem, else a typo correction.
 
-        A correction may land on a synonym or a stop word ("verouillé" -> "verrouillé" ->
-        "bloqué"), hence a list.
+        A real French word the base does not use is no typo: it stays itself (weight the base
+        does not explain). Otherwise a typo is corrected towards the base's words first, then
+        towards a French word one edit away. A correction may land on a synonym or a stop word
+        ("verouillé" -> "verrouillé" -> "bloqué"), hence a list.
         """
-        if fold_accents(word) in _OPAQUE:
+        folded = fold_accents(word)
+        if folded in _OPAQUE:
             # Kept opaque: a marker neither matches nor is "corrected" into the base's words
             # ("secu" -> "reçu"), so that it stays unexplained weight in the coverage.
-            return [f"?{fold_accents(word)}"]
+            return [f"?{folded}"]
         term = self.known_term(word)
-        if term in self.idf:
+        if term in self.idf or is_french_word(folded):
             return [term]
-        corrected = self.spelling.correct(fold_accents(word))
+        corrected = self.spelling.correct(folded) or nearest_french_word(folded)
         if corrected is None:
             return [term]
         return [self.known_term(expanded) for expanded in expand(corrected)]
@@ -232,7 +236,7 @@ def get_index() -> SearchIndex:
 
 
 # What building the index reads and caches, cleared to measure a cold build.
-INDEX_CACHES = (get_index, stem, expand, load_stem_table)
+INDEX_CACHES = (get_index, stem, expand, load_stem_table, french_words)
 
 
 def write_tables() -> None:
