@@ -30,8 +30,9 @@ MIN_SCORE = 3.0
 MIN_COVERAGE = 0.4
 # A topic's second-best document adds this share: several examples agreeing beat one fluke.
 SECOND_DOCUMENT_SHARE = 0.25
-# Topics whose audiences exclude the asker lose a little, enough to break ties only.
-AUDIENCE_PENALTY = 0.85
+# Topics whose audiences exclude the asker lose a share of their score: a prior between
+# neighbouring topics (a supplier asking about an invoice means the supplier's side of it).
+AUDIENCE_PENALTY = 0.7
 CANDIDATE_COUNT = 3
 # The offer band: not sure enough to answer, but the question is about the portal. Up to
 # OFFER_COUNT topics are offered, each within OFFER_SHARE of the best one's score.
