@@ -62,8 +62,10 @@ def texts_read_by_users() -> list[tuple[str, str]]:
     return texts
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def routes() -> set[tuple[str, str]]:
+    # Function-scoped: the app (whose queue names follow the stage) is first imported inside
+    # the test's environment, never before it (a module fixture would run first).
     import app
 
     return {(method, path) for path, methods in app.app.routes.items() for method in methods}
