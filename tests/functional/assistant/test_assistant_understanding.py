@@ -50,11 +50,13 @@ def test_a_click_on_an_offered_topic_answers_it_and_nothing_counts_as_not_unders
 ) -> None:
     frozen_clock(OPEN_INSTANT)
     conversation_id = start(client)["conversation_id"]
-    offered = answer(client, conversation_id, UNSURE)["suggestions"]
-    answer(client, conversation_id, "encore une autre formulation : le code arrive pas")
+    first = answer(client, conversation_id, UNSURE)
+    second = answer(client, conversation_id, UNSURE)  # two offers: still no escalation
+    label = labels("compte.double_authentification")[0]
 
-    reply = answer(client, conversation_id, offered[0])
+    reply = answer(client, conversation_id, label)
 
+    assert label in first["suggestions"] and second["escalation"] is None
     assert reply["band"] == "answer" and reply["understood"]
     assert reply["topic"] == "compte.double_authentification"
     assert reply["escalation"] is None
