@@ -40,6 +40,12 @@ OFFER_MIN_SCORE = 1.5
 OFFER_MIN_COVERAGE = 0.2
 OFFER_COUNT = 3
 OFFER_SHARE = 0.5
+# A close call is offered, not answered: the runner-up within CLOSE_CALL_SHARE of the best
+# topic's score while the best explains less than CLOSE_CALL_COVERAGE of the question (two
+# neighbouring topics share most words; a wrong answer costs more than a click). Chosen on
+# bench/data/tuning_questions.jsonl.
+CLOSE_CALL_SHARE = 0.9
+CLOSE_CALL_COVERAGE = 0.6
 
 # A marker does not refuse a question this much explained by its topic: "le gestionnaire
 # principal part à la retraite" is about the portal (off-topic questions stay below ~0.45).
@@ -214,7 +220,8 @@ def understand(
         coverage = _coverage(index, terms, index.topic_terms[best_topic] | context)
         coverage = max(coverage, story_coverage(best_topic))
     off_topic = _is_off_topic(raw_words, terms, coverage)
-    band = _band(best_score, coverage, off_topic)
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    band = _band(best_score, runner_up, coverage, off_topic)
     if follow_up and not terms and not off_topic:
         # "et je le trouve où ?": nothing new is asked, the same topic goes on.
         band = "answer"
@@ -317,11 +324,16 @@ def _story_coverage(
     return _coverage(index, clause_terms[best], index.topic_terms[topic])
 
 
-def _band(best_score: float, coverage: float, off_topic: bool) -> Band:
-    """Answer when sure, offer the best topics when unsure, refuse what is not the portal's."""
+def _band(best_score: float, runner_up: float, coverage: float, off_topic: bool) -> Band:
+    """Answer when sure, offer the best topics when unsure, refuse what is not the portal's.
+
+    Unsure: a low score or coverage, or a close call (the runner-up nearly as good while the
+    best explains little of the question).
+    """
     if off_topic:
         return "refuse"
-    if best_score >= MIN_SCORE and coverage >= MIN_COVERAGE:
+    close_call = runner_up >= CLOSE_CALL_SHARE * best_score and coverage < CLOSE_CALL_COVERAGE
+    if best_score >= MIN_SCORE and coverage >= MIN_COVERAGE and not close_call:
         return "answer"
     if best_score >= OFFER_MIN_SCORE and coverage >= OFFER_MIN_COVERAGE:
         return "offer"

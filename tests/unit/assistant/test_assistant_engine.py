@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.assistant.engine import detect_human_request, extract_invoice_numbers, understand
+from chalicelib.assistant.engine import (
+    _band,
+    detect_human_request,
+    extract_invoice_numbers,
+    understand,
+)
 from chalicelib.assistant.index import OFF_TOPIC_MARKERS, SHARED_MARKERS, tokenise
 from chalicelib.assistant.knowledge import load_knowledge_base
 from chalicelib.assistant.text import normalise
@@ -188,3 +193,21 @@ def test_an_out_of_scope_question_is_refused_without_an_offer() -> None:
     result = understand("Donne-moi une recette de crêpes", "anonyme")
     assert result.band == "refuse"
     assert result.offered == []
+
+
+def test_a_close_call_is_offered_rather_than_answered() -> None:
+    # Sure enough by score and coverage alone, but the runner-up is nearly as good.
+    assert _band(best_score=10.0, runner_up=9.5, coverage=0.5, off_topic=False) == "offer"
+    assert _band(best_score=10.0, runner_up=8.5, coverage=0.5, off_topic=False) == "answer"
+
+
+def test_a_close_call_the_best_topic_explains_well_is_answered() -> None:
+    assert _band(best_score=10.0, runner_up=9.9, coverage=0.7, off_topic=False) == "answer"
+
+
+def test_the_bands_thresholds_on_score_coverage_and_off_topic() -> None:
+    assert _band(best_score=2.0, runner_up=0.0, coverage=0.9, off_topic=False) == "offer"
+    assert _band(best_score=10.0, runner_up=0.0, coverage=0.3, off_topic=False) == "offer"
+    assert _band(best_score=1.0, runner_up=0.0, coverage=0.9, off_topic=False) == "refuse"
+    assert _band(best_score=10.0, runner_up=0.0, coverage=0.1, off_topic=False) == "refuse"
+    assert _band(best_score=10.0, runner_up=0.0, coverage=0.9, off_topic=True) == "refuse"
