@@ -113,3 +113,12 @@ def test_the_shipped_word_list_is_folded_long_words_without_repeats() -> None:
     assert 15_000 < len(words) < 20_000
     assert len(set(words)) == len(words)
     assert all(word.isascii() and word.isalpha() and len(word) >= 4 for word in words)
+
+
+def test_jargon_and_acronyms_read_as_the_bases_words() -> None:
+    assert terms("MAD") == terms("mise à disposition")
+    assert set(terms("service fait")) <= set(terms("SF"))
+    assert terms("MFJ") == terms("mémoire de frais de justice")
+    assert terms("DEMATIC") == terms("remboursement TIC")
+    assert terms("CPP") == terms("Chorus Pro")
+    assert terms("DEMATIC") != terms("remboursement")
