@@ -92,6 +92,9 @@ class SearchIndex:
     topic_terms: dict[str, set[str]] = field(default_factory=dict)
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spelling: SpellingIndex = field(default_factory=lambda: SpellingIndex((), {}))
+    # BM25 postings over one document per topic (its title, examples and keywords together):
+    # evidence spread over several examples ("argent" in one, "arrive" in another) adds up.
+    topic_postings: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
     def known_term(self, word: str) -> str:
         """The stem the base uses for this spelling (accents restored), else the word's stem."""
@@ -217,6 +220,7 @@ def build_index(knowledge_base: KnowledgeBase, precomputed: bool = False) -> Sea
         for term, tf in Counter(terms).items():
             score = weight * index.idf[term] * tf * (K1 + 1) / (tf + norm)
             index.postings.setdefault(term, []).append((position, score))
+    index.topic_postings = _topic_postings(documents)
     index.audiences = {topic.id: frozenset(topic.audiences) for topic in knowledge_base.topics}
     index.related = {topic.id: tuple(topic.related) for topic in knowledge_base.topics}
     # Typos are corrected towards the words questions use (not the answers' prose, which would
@@ -227,6 +231,26 @@ def build_index(knowledge_base: KnowledgeBase, precomputed: bool = False) -> Sea
     counts = {folded: count for folded, (_, count, _) in lexicon.items()}
     index.spelling = SpellingIndex(vocabulary, counts)
     return index
+
+
+def _topic_postings(documents: list[Document]) -> dict[str, list[tuple[str, float]]]:
+    """BM25 postings over one document per topic: its questions' documents joined (no answer)."""
+    topics: dict[str, list[str]] = {}
+    for topic_id, field_name, terms in documents:
+        if field_name != "answer":
+            topics.setdefault(topic_id, []).extend(terms)
+    count = len(topics)
+    average_length = sum(len(terms) for terms in topics.values()) / max(count, 1)
+    frequencies: Counter[str] = Counter()
+    for terms in topics.values():
+        frequencies.update(set(terms))
+    postings: dict[str, list[tuple[str, float]]] = {}
+    for topic_id, terms in topics.items():
+        norm = K1 * (1 - B + B * len(terms) / average_length)
+        for term, tf in Counter(terms).items():
+            idf = math.log(1 + (count - frequencies[term] + 0.5) / (frequencies[term] + 0.5))
+            postings.setdefault(term, []).append((topic_id, idf * tf * (K1 + 1) / (tf + norm)))
+    return postings
 
 
 @cache

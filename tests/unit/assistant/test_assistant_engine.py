@@ -7,14 +7,22 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.assistant import engine as engine_module
 from chalicelib.assistant.engine import (
     _band,
+    _topic_scores,
     detect_human_request,
     extract_invoice_numbers,
     understand,
 )
-from chalicelib.assistant.index import OFF_TOPIC_MARKERS, SHARED_MARKERS, tokenise
-from chalicelib.assistant.knowledge import load_knowledge_base
+from chalicelib.assistant.index import (
+    OFF_TOPIC_MARKERS,
+    SHARED_MARKERS,
+    SearchIndex,
+    build_index,
+    tokenise,
+)
+from chalicelib.assistant.knowledge import KnowledgeBase, load_knowledge_base
 from chalicelib.assistant.text import normalise
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -211,3 +219,49 @@ def test_the_bands_thresholds_on_score_coverage_and_off_topic() -> None:
     assert _band(best_score=1.0, runner_up=0.0, coverage=0.9, off_topic=False) == "refuse"
     assert _band(best_score=10.0, runner_up=0.0, coverage=0.1, off_topic=False) == "refuse"
     assert _band(best_score=10.0, runner_up=0.0, coverage=0.9, off_topic=True) == "refuse"
+
+
+OFFICE_SUPPLIES = "tampon encre papier crayon gomme ciseaux"
+ANSWER = "Une réponse suffisamment longue pour être valide."
+ZORGLUB_ANSWER = "Une réponse qui parle de zorglub et de rien d'autre."
+
+
+def _office_index() -> SearchIndex:
+    def topic(topic_id: str, examples: list[str], answer: str = ANSWER) -> dict[str, object]:
+        return {
+            "id": topic_id,
+            "title": "Un sujet",
+            "answer": answer,
+            "examples": examples,
+            "audiences": ["fournisseur"],
+            "suggestion": "Un sujet",
+        }
+
+    return build_index(
+        KnowledgeBase.model_validate(
+            {
+                "topics": [
+                    topic("a.tampon", ["tampon rouge", "encre noire", "tampon bleu"]),
+                    topic("b.bureau", [OFFICE_SUPPLIES, "papier crayon"]),
+                    topic("c.agrafe", ["agrafe trombone"], answer=ZORGLUB_ANSWER),
+                ]
+            }
+        )
+    )
+
+
+def test_evidence_spread_over_a_topics_examples_adds_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = _office_index()
+    question = {"tampon", "encre"}
+    scores = _topic_scores(index, question)
+    assert scores["a.tampon"] > scores["b.bureau"]
+    # Without the topic's whole document, one example naming both words wins.
+    monkeypatch.setattr(engine_module, "TOPIC_DOCUMENT_SHARE", 0.0)
+    scores = _topic_scores(index, question)
+    assert scores["a.tampon"] < scores["b.bureau"]
+
+
+def test_a_topics_whole_document_joins_its_questions_not_its_answer() -> None:
+    postings = _office_index().topic_postings
+    assert {topic for topic, _ in postings["encre"]} == {"a.tampon", "b.bureau"}
+    assert "zorglub" not in postings
