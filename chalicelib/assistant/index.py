@@ -21,6 +21,7 @@ from pathlib import Path
 
 from chalicelib.assistant import text as text_module
 from chalicelib.assistant import vocabulary
+from chalicelib.assistant.classifier import Classifier, train
 from chalicelib.assistant.knowledge import KNOWLEDGE_BASE_PATH, KnowledgeBase, load_knowledge_base
 from chalicelib.assistant.text import (
     STEM_TABLE_PATH,
@@ -95,6 +96,8 @@ class SearchIndex:
     # BM25 postings over one document per topic (its title, examples and keywords together):
     # evidence spread over several examples ("argent" in one, "arrive" in another) adds up.
     topic_postings: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # A naive Bayes classifier over the same documents, re-ordering the best topics.
+    classifier: Classifier = field(default_factory=Classifier)
 
     def known_term(self, word: str) -> str:
         """The stem the base uses for this spelling (accents restored), else the word's stem."""
@@ -221,6 +224,7 @@ def build_index(knowledge_base: KnowledgeBase, precomputed: bool = False) -> Sea
             score = weight * index.idf[term] * tf * (K1 + 1) / (tf + norm)
             index.postings.setdefault(term, []).append((position, score))
     index.topic_postings = _topic_postings(documents)
+    index.classifier = train(documents)
     index.audiences = {topic.id: frozenset(topic.audiences) for topic in knowledge_base.topics}
     index.related = {topic.id: tuple(topic.related) for topic in knowledge_base.topics}
     # Typos are corrected towards the words questions use (not the answers' prose, which would
