@@ -34,6 +34,11 @@ from chalicelib.shared.models import Model
 
 SUPPORT_AGENTS = "support_agents"
 BUSINESS_AGENTS = "business_agents"
+# How a refusal names a role to the person refused (never the code).
+ROLE_NAMES = {
+    SUPPORT_AGENTS: "aux conseillers du support",
+    BUSINESS_AGENTS: "aux agents des entités publiques",
+}
 ACCEPTED_TOKEN_USES = frozenset({"id", "access"})
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "token_use")
 # An unknown kid triggers at most one JWKS refresh per this many seconds, so
@@ -68,9 +73,10 @@ class Identity(Model):
         return role in self.roles
 
     def require_role(self, *roles: str) -> None:
-        """Raise ForbiddenError unless the caller has one of `roles`."""
+        """Raise ForbiddenError unless the caller has one of `roles` (named in French)."""
         if not self.roles.intersection(roles):
-            raise ForbiddenError("Cette action est réservée à : " + ", ".join(roles) + ".")
+            names = " ou ".join(ROLE_NAMES.get(role, "aux personnes habilitées") for role in roles)
+            raise ForbiddenError(f"Cette action est réservée {names}.")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ what others have issued or received.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
@@ -27,6 +28,8 @@ TICKET_STATUS_LABELS = {
     "resolved": "résolu",
     "closed": "clôturé",
 }
+# "émise" or "émis": a statement (mémoire) is masculine.
+ISSUED = {"invoice": "émise", "statement": "émis", "refund_request": "émise"}
 OBJECT_KIND_LABELS = {
     "invoice": "Facture",
     "statement": "Mémoire de frais de justice",
@@ -107,7 +110,7 @@ def _object_status(obj: BusinessObject, names: dict[str, str], received: bool) -
         or obj.emitter_organisation_id
     )
     text = (
-        f"{OBJECT_KIND_LABELS[obj.kind]} {obj.number}, émise par {emitter} pour "
+        f"{OBJECT_KIND_LABELS[obj.kind]} {obj.number}, {ISSUED[obj.kind]} par {emitter} pour "
         f"{obj.recipient_designation} : statut « {obj.status_label} » depuis le "
         f"{when(obj.status_changed_at)}."
     )
@@ -119,16 +122,40 @@ def _object_status(obj: BusinessObject, names: dict[str, str], received: bool) -
 
 def _not_found(numbers: list[str], organisations: list[OrganisationRef], received: bool) -> str:
     listed = ", ".join(numbers)
+    invoices = all(_is_invoice_number(number) for number in numbers)
+    what, those = ("aucune facture", "celles") if invoices else ("aucun objet", "ceux")
     scope = (
-        "parmi celles de vos structures (" + ", ".join(o.designation for o in organisations) + ")"
+        f"parmi {those} de vos structures (" + ", ".join(o.designation for o in organisations) + ")"
         if organisations
-        else "parmi celles des structures auxquelles vous êtes rattaché"
+        else f"parmi {those} des structures auxquelles vous êtes rattaché"
     )
-    side = "reçues" if received else "émises"
+    if invoices:
+        side = "reçues" if received else "émises"
+        readable = f"les factures {side}"
+    else:
+        side = "reçus" if received else "émis"
+        readable = (
+            f"les factures, mémoires de frais de justice et demandes de remboursement TIC {side}"
+        )
     return (
-        f"Je ne trouve aucune facture n° {listed} {scope}. Vérifiez le numéro exact, sans "
-        f"caractère ajouté : je ne peux consulter que les factures {side} par vos structures."
+        f"Je ne trouve {what} n° {listed} {scope}. Vérifiez le numéro exact, sans caractère "
+        f"ajouté : je ne peux consulter que {readable} par vos structures."
     )
+
+
+def _is_invoice_number(number: str) -> bool:
+    """Anything but a statement (MJ-…) or a refund request (TIC-…) is read as an invoice."""
+    return not number.upper().startswith(("MJ-", "TIC-"))
+
+
+# The portal's own numbering: FA-2026-0002 (invoice), MJ-… (court-fee statement), TIC-…
+# (energy-tax refund request), FC-…: a number written this way names one object.
+_PORTAL_OBJECT_NUMBER = re.compile(r"^[A-Za-z]{2,4}-\d{4}-\d{1,8}$")
+
+
+def portal_object_numbers(numbers: list[str]) -> list[str]:
+    """The numbers written as the portal writes its objects' numbers."""
+    return [number for number in numbers if _PORTAL_OBJECT_NUMBER.match(number)]
 
 
 def invoice_numbers_variants(numbers: list[str]) -> list[str]:

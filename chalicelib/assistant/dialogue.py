@@ -28,9 +28,11 @@ from chalicelib.assistant.context import (
     LatestTickets,
     invoice_numbers_variants,
     invoice_status_text,
+    portal_object_numbers,
     tickets_text,
 )
 from chalicelib.assistant.engine import (
+    Band,
     detect_human_request,
     extract_invoice_numbers,
     understand,
@@ -40,6 +42,7 @@ from chalicelib.assistant.knowledge import KnowledgeBase, load_knowledge_base
 from chalicelib.assistant.policy import (
     ANONYMOUS,
     Escalation,
+    audience_of,
     escalation_for,
     most_asked,
     not_understood_escalation,
@@ -47,6 +50,7 @@ from chalicelib.assistant.policy import (
     related_suggestions,
     suggested_topic,
 )
+from chalicelib.assistant.privacy import masked
 from chalicelib.assistant.records import (
     Conversation,
     EscalationReason,
@@ -64,7 +68,6 @@ from chalicelib.auth import Identity
 from chalicelib.directory import DirectoryRepository
 from chalicelib.shared.errors import ConflictError, InvalidFieldsError, NotFoundError
 from chalicelib.shared.models import Model
-from chalicelib.shared.text import fold
 
 INVOICE_TOPIC = "facture.statut_ma_facture"
 TICKETS_TOPIC = "support.suivi_ticket"
@@ -109,6 +112,9 @@ class AssistantReply(Model):
     text: str
     topic: str | None
     understood: bool
+    # "answer"; "offer": unsure, `suggestions` are the topics it may be about (a click on
+    # one answers it); "refuse": not understood.
+    band: Band
     suggestions: list[str]
     escalation: Escalation | None
 
@@ -148,6 +154,13 @@ class Turn:
     escalation: EscalationReason | None = None
     pending: Pending | None = None
     invoice_number: str | None = None
+    offered: bool = False
+
+    @property
+    def band(self) -> Band:
+        if self.understood:
+            return "answer"
+        return "offer" if self.offered else "refuse"
 
 
 # --- services -------------------------------------------------------------------------------
@@ -168,7 +181,8 @@ def start_conversation(
             for o in (user.organisations if user else [])
         ]
         name = user.name if user else None
-    greeting = replies.greeting(name, logged_in=caller is not None)
+    audience = audience_of(profile, caller.roles if caller else frozenset())
+    greeting = replies.greeting(name, logged_in=caller is not None, audience=audience)
     conversation = Conversation(
         conversation_id=secrets.token_urlsafe(16),
         owner=caller.user_id if caller else None,
@@ -182,7 +196,7 @@ def start_conversation(
     return ConversationStarted(
         conversation_id=conversation.conversation_id,
         messages=[MessageOut(message_id="m1", author="assistant", text=greeting)],
-        suggestions=most_asked(load_knowledge_base(), profile),
+        suggestions=most_asked(load_knowledge_base(), audience),
     )
 
 
@@ -203,20 +217,21 @@ def post_message(
     if conversation.user_turns >= MAX_USER_TURNS:
         raise ConflictError(replies.TOO_LONG)
     turn = answer(adapters, conversation, text)
-    if not turn.understood:
+    if turn.band == "refuse":
         conversation.not_understood += 1
         turn.escalation = not_understood_escalation(conversation.not_understood) or turn.escalation
     escalation = escalation_for(turn.escalation, conversation_id, adapters.hours, now)
     if escalation is not None:
         turn.text = f"{_escalation_opening(turn)} {replies.escalation_text(escalation)}".strip()
     message_id = _record(conversation, text, turn, now)
-    counter = None if turn.understood else not_understood_counter(fold(text), now)
+    counter = not_understood_counter(masked(text), now) if turn.band == "refuse" else None
     adapters.store.save(conversation, counter)
     return AssistantReply(
         message_id=message_id,
         text=turn.text,
         topic=turn.topic,
         understood=turn.understood,
+        band=turn.band,
         suggestions=turn.suggestions,
         escalation=escalation,
     )
@@ -327,10 +342,16 @@ def answer(adapters: AssistantAdapters, conversation: Conversation, text: str) -
     topic_id = suggested_topic(knowledge_base, text)
     understanding = None
     if topic_id is None:
-        understanding = understand(text, profile)
+        understanding = understand(text, profile, _previous_topic(conversation))
         topic_id = understanding.topic
+        profile = understanding.profile_hint or profile
+        objects = portal_object_numbers(understanding.invoice_numbers)
+        if conversation.owner is not None and objects:
+            # "MJ-2026-0001 ?", "ma facture FA-2026-0002 est rejetée": the object's status.
+            return _invoice_turn(adapters, conversation, objects)
     if topic_id is None:
-        return Turn(replies.NOT_UNDERSTOOD, None, False, most_asked(knowledge_base, profile))
+        offered = understanding.offered if understanding is not None else []
+        return _unsure_turn(knowledge_base, offered, profile)
     if conversation.owner is not None and topic_id == TICKETS_TOPIC:
         tickets = adapters.tickets(conversation.owner, LATEST_TICKETS)
         return _answer_turn(knowledge_base, topic_id, profile, tickets_text(tickets))
@@ -344,6 +365,20 @@ def answer(adapters: AssistantAdapters, conversation: Conversation, text: str) -
     return _answer_turn(
         knowledge_base, topic_id, profile, knowledge_base.answer_for(topic_id, profile)
     )
+
+
+def _unsure_turn(knowledge_base: KnowledgeBase, offered: list[str], profile: str | None) -> Turn:
+    """Not sure: the topics it may be about, as buttons; not understood: the most asked."""
+    if offered:
+        labels = [knowledge_base.topic(topic_id).suggestion for topic_id in offered]
+        return Turn(replies.OFFER, None, False, labels, offered=True)
+    return Turn(replies.NOT_UNDERSTOOD, None, False, most_asked(knowledge_base, profile))
+
+
+def _previous_topic(conversation: Conversation) -> str | None:
+    """The topic of the assistant's last answer, when the last exchange was answered."""
+    last = next((m for m in reversed(conversation.messages) if m.author == "assistant"), None)
+    return last.topic if last is not None else None
 
 
 def _invoice_turn(

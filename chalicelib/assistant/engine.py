@@ -6,63 +6,61 @@ plus a share of its second best. The decision to answer needs both a high enough
 and enough of the question's weight explained by the answer's topic ("coverage"): a question
 about the weather or another administration shares a word or two with the base ("compte",
 "créer") but most of its weight stays unexplained, and is refused rather than answered with
-the nearest topic.
+the nearest topic. A naive Bayes classifier over the same documents (classifier.py) then
+re-orders the best three topics, and a call it disputes is offered rather than answered.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
-import sys
-from collections import Counter
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Callable
+from typing import Literal
 
 from pydantic import ConfigDict
 
-from chalicelib.assistant.knowledge import KnowledgeBase, load_knowledge_base
+from chalicelib.assistant.index import OFF_TOPIC_MARKERS, OTHER_SITES, SearchIndex, get_index
 from chalicelib.assistant.text import (
     REFERENCE_TOKEN,
-    STEM_TABLE_PATH,
-    STOP_WORDS,
-    SYNONYMS,
-    SpellingIndex,
-    build_stem_table,
-    expand,
     fold_accents,
-    stem,
     words,
 )
 from chalicelib.shared.models import Model
 
-# BM25 parameters: documents are one-sentence examples, so length normalisation is mild.
-K1 = 1.2
-B = 0.5
 # Calibrated on bench/data/dev_questions.jsonl, checked on bench/data/holdout_questions.jsonl.
 MIN_SCORE = 3.0
 MIN_COVERAGE = 0.4
 # A topic's second-best document adds this share: several examples agreeing beat one fluke.
 SECOND_DOCUMENT_SHARE = 0.25
-# Topics whose audiences exclude the asker lose a little, enough to break ties only.
-AUDIENCE_PENALTY = 0.85
+# The topic's whole document (all its questions together) adds this share of its own BM25
+# score: several examples each matching part of the question beat one matching a word.
+# Chosen on bench/data/tuning_questions.jsonl.
+TOPIC_DOCUMENT_SHARE = 0.6
+# Topics whose audiences exclude the asker lose a share of their score: a prior between
+# neighbouring topics (a supplier asking about an invoice means the supplier's side of it).
+AUDIENCE_PENALTY = 0.7
 CANDIDATE_COUNT = 3
+# The offer band: not sure enough to answer, but the question is about the portal. Up to
+# OFFER_COUNT topics are offered, each within OFFER_SHARE of the best one's score.
+OFFER_MIN_SCORE = 1.5
+OFFER_MIN_COVERAGE = 0.2
+OFFER_COUNT = 3
+OFFER_SHARE = 0.5
+# A close call is offered, not answered: the runner-up within CLOSE_CALL_SHARE of the best
+# topic's score while the best explains less than CLOSE_CALL_COVERAGE of the question (two
+# neighbouring topics share most words; a wrong answer costs more than a click). Chosen on
+# bench/data/tuning_questions.jsonl.
+CLOSE_CALL_SHARE = 0.9
+CLOSE_CALL_COVERAGE = 0.6
+# The classifier's second opinion (classifier.py) re-orders the best RERANK_COUNT topics:
+# each is ranked by its share of the best BM25 score plus CLASSIFIER_WEIGHT times its
+# probability among them. When it puts another topic first than BM25 did, the call is
+# disputed: answered only if the new best explains at least DISPUTED_COVERAGE of the
+# question, else offered. Chosen by cross-validation over the base's examples (each fifth
+# left out in turn), checked on bench/data/tuning_questions.jsonl.
+RERANK_COUNT = 3
+CLASSIFIER_WEIGHT = 0.6
+DISPUTED_COVERAGE = 0.7
 
-FIELD_WEIGHTS = {"example": 1.0, "title": 1.0, "keyword": 0.9, "answer": 0.5}
-
-# Words that make a question about another administration or life outside the portal; they
-# only refuse a question that names nothing of the portal's own domain.
-OFF_TOPIC_MARKERS = frozenset(
-    """
-    ameli caf urssaf impots impot passeport permis grise pole france-travail ants cpam
-    retraite mutuelle meteo temps football match foot film films cinema recette recettes
-    blague poeme poesie bitcoin bourse train trains sncf avion vacances elections election
-    capitale voisin voisine traduis traduire traduction chanson android iphone smartphone
-    nul nulle idiot idiote debile con conne stupide abruti nullite naze
-    amende amendes naissance mariage cantine rsa apl chomage salaire loyer secu
-    declaration declarations
-    """.split()
-)
 # A marker does not refuse a question this much explained by its topic: "le gestionnaire
 # principal part à la retraite" is about the portal (off-topic questions stay below ~0.45).
 OFF_TOPIC_OVERRIDE_COVERAGE = 0.6
@@ -87,6 +85,37 @@ _NOT_A_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# A follow-up: opens like one, or has this few content words; the previous topic's score
+# gains FOLLOW_UP_PRIOR, its related topics RELATED_PRIOR.
+_FOLLOW_UP = re.compile(
+    r"^\W*(?:et|mais|sinon|aussi|pareil|idem|ok\W+et|d.accord\W+et|même chose)\b", re.IGNORECASE
+)
+FOLLOW_UP_MAX_WORDS = 2
+FOLLOW_UP_PRIOR = 2.0
+RELATED_PRIOR = 1.5
+_PROFILE_MENTIONS = (
+    (
+        "structure_publique",
+        re.compile(
+            r"\b(?:collectivit[ée]s?|mairies?|communes?|entit[ée]s? publiques?|h[oô]pital"
+            r"|[ée]tablissements? publics?|administrations?|acheteurs? publics?|agents? publics?"
+            r"|structures? publiques?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "fournisseur",
+        re.compile(
+            r"\b(?:fournisseurs?|entreprises?|prestataires?|auto.?entrepreneurs?"
+            r"|micro.?entreprises?|artisans?|soci[ée]t[ée]s?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("anonyme", re.compile(r"\b(?:sans compte|pas (?:de|encore de) compte)\b", re.IGNORECASE)),
+)
+# A question this long (in content words) is read sentence by sentence too.
+LONG_STORY_WORDS = 12
+_CLAUSE = re.compile(r"[.!?;\n]+")
 
 _HUMAN = re.compile(
     r"\b(conseill[eè]re?s?|humains?|(?:vraie?|réelle?|reelle?) personne|personne physique"
@@ -117,8 +146,15 @@ class Candidate(Model):
     score: float
 
 
+Band = Literal["answer", "offer", "refuse"]
+
+
 class Understanding(Model):
-    """What the engine made of a question."""
+    """What the engine made of a question.
+
+    `band`: "answer" (sure: `topic` is answered), "offer" (unsure: the topics of `offered`
+    are proposed, best first) or "refuse" (not about the portal).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -128,116 +164,11 @@ class Understanding(Model):
     understood: bool
     candidates: list[Candidate]
     invoice_numbers: list[str]
-
-
-@dataclass
-class SearchIndex:
-    """BM25 postings over the knowledge base's documents, with the lexicon used to read queries."""
-
-    document_topics: list[str] = field(default_factory=list)
-    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-    idf: dict[str, float] = field(default_factory=dict)
-    unknown_idf: float = 0.0
-    lexicon: dict[str, str] = field(default_factory=dict)
-    audiences: dict[str, frozenset[str]] = field(default_factory=dict)
-    topic_terms: dict[str, set[str]] = field(default_factory=dict)
-    spelling: SpellingIndex = field(default_factory=lambda: SpellingIndex((), {}))
-
-    def known_term(self, word: str) -> str:
-        """The stem the base uses for this spelling (accents restored), else the word's stem."""
-        known = self.lexicon.get(fold_accents(word))
-        return known if known is not None else stem(word)
-
-    def terms_of(self, word: str) -> list[str]:
-        """The index terms for a query word: known spelling, own stem, else a typo correction.
-
-        A correction may land on a synonym or a stop word ("verouillé" -> "verrouillé" ->
-        "bloqué"), hence a list.
-        """
-        if fold_accents(word) in OFF_TOPIC_MARKERS:
-            # Kept opaque: a marker neither matches nor is "corrected" into the base's words
-            # ("secu" -> "reçu"), so that it stays unexplained weight in the coverage.
-            return [f"?{fold_accents(word)}"]
-        term = self.known_term(word)
-        if term in self.idf:
-            return [term]
-        corrected = self.spelling.correct(fold_accents(word))
-        if corrected is None:
-            return [term]
-        return [self.known_term(expanded) for expanded in expand(corrected)]
-
-
-def indexed_texts(knowledge_base: KnowledgeBase) -> list[str]:
-    """Every text the index reads, for the precomputed stem table."""
-    return [text for _, _, text in _documents(knowledge_base)]
-
-
-def _documents(knowledge_base: KnowledgeBase) -> list[tuple[str, str, str]]:
-    """(topic id, field, text) for every indexed text of the base."""
-    documents: list[tuple[str, str, str]] = []
-    for topic in knowledge_base.topics:
-        documents.append((topic.id, "title", topic.title))
-        documents.extend((topic.id, "example", text) for text in topic.examples)
-        documents.extend((topic.id, "keyword", text) for text in topic.keywords)
-        answers = " ".join([topic.answer, *topic.variants.values()])
-        documents.append((topic.id, "answer", answers))
-    return documents
-
-
-def build_index(knowledge_base: KnowledgeBase) -> SearchIndex:
-    """Index every example, title, keyword and answer of the base as its own document.
-
-    Lengths are normalised per field (BM25F-style), so a long answer is compared with other
-    answers, not with one-line examples.
-    """
-    index = SearchIndex()
-    lexicon_counts: Counter[str] = Counter()
-    question_words: set[str] = set()
-    tokenised: list[tuple[str, str, list[str]]] = []
-    for topic_id, field_name, text in _documents(knowledge_base):
-        document_terms: list[str] = []
-        for word in words(text):
-            folded = fold_accents(word)
-            term = index.lexicon.get(folded)
-            if term is None:
-                term = index.lexicon[folded] = stem(word)
-            lexicon_counts[folded] += 1
-            document_terms.append(term)
-            if field_name != "answer":
-                question_words.add(folded)
-        index.topic_terms.setdefault(topic_id, set()).update(document_terms)
-        tokenised.append((topic_id, field_name, document_terms))
-    count = len(tokenised)
-    field_lengths: dict[str, list[int]] = {}
-    frequencies: Counter[str] = Counter()
-    for _, field_name, terms in tokenised:
-        field_lengths.setdefault(field_name, []).append(len(terms))
-        frequencies.update(set(terms))
-    average_lengths = {name: sum(sizes) / len(sizes) for name, sizes in field_lengths.items()}
-    index.idf = {
-        term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in frequencies.items()
-    }
-    index.unknown_idf = math.log(1 + (count + 0.5) / 0.5)
-    for position, (topic_id, field_name, terms) in enumerate(tokenised):
-        index.document_topics.append(topic_id)
-        weight = FIELD_WEIGHTS[field_name]
-        norm = K1 * (1 - B + B * len(terms) / average_lengths[field_name])
-        for term, tf in Counter(terms).items():
-            score = weight * index.idf[term] * tf * (K1 + 1) / (tf + norm)
-            index.postings.setdefault(term, []).append((position, score))
-    index.audiences = {topic.id: frozenset(topic.audiences) for topic in knowledge_base.topics}
-    # Typos are corrected towards the words questions use (not the answers' prose, which would
-    # triple the dictionary); synonym keys and stop words are targets too, so that a typo of
-    # either does not become a topic word.
-    vocabulary = question_words | set(SYNONYMS) | STOP_WORDS
-    index.spelling = SpellingIndex(vocabulary, dict(lexicon_counts))
-    return index
-
-
-@cache
-def get_index() -> SearchIndex:
-    """The index of the packaged knowledge base, built once per process."""
-    return build_index(load_knowledge_base())
+    band: Band = "refuse"
+    offered: list[str] = []
+    # A follow-up that names who asks ("et si je suis une collectivité ?"): that profile's
+    # variant of the answer.
+    profile_hint: str | None = None
 
 
 def _topic_scores(index: SearchIndex, terms: set[str]) -> dict[str, float]:
@@ -253,7 +184,11 @@ def _topic_scores(index: SearchIndex, terms: set[str]) -> dict[str, float]:
             top[0], top[1] = score, top[0]
         elif score > top[1]:
             top[1] = score
-    return {topic: top[0] + SECOND_DOCUMENT_SHARE * top[1] for topic, top in best.items()}
+    scores = {topic: top[0] + SECOND_DOCUMENT_SHARE * top[1] for topic, top in best.items()}
+    for term in terms:
+        for topic, score in index.topic_postings.get(term, ()):
+            scores[topic] = scores.get(topic, 0.0) + TOPIC_DOCUMENT_SHARE * score
+    return scores
 
 
 def _coverage(index: SearchIndex, terms: set[str], topic_terms: set[str]) -> float:
@@ -267,42 +202,199 @@ def _coverage(index: SearchIndex, terms: set[str], topic_terms: set[str]) -> flo
 
 def _is_off_topic(raw_words: list[str], terms: set[str], coverage: float) -> bool:
     folded = {fold_accents(word) for word in raw_words}
+    if folded & OTHER_SITES:
+        return not terms & DOMAIN_STEMS
     if not folded & OFF_TOPIC_MARKERS or coverage >= OFF_TOPIC_OVERRIDE_COVERAGE:
         return False
     return not terms & DOMAIN_STEMS
 
 
-def understand(text: str, profile: str | None = None) -> Understanding:
-    """Rank the topics for a question and decide whether it was understood."""
+def understand(
+    text: str, profile: str | None = None, previous_topic: str | None = None
+) -> Understanding:
+    """Rank the topics for a question and decide whether it was understood.
+
+    `previous_topic`: the topic answered just before in the conversation, if any: a short
+    follow-up ("et pour un avoir ?") is read in its context.
+    """
     index = get_index()
     raw_words = words(text)
-    terms = {term for word in raw_words for term in index.terms_of(word)}
-    scores = _topic_scores(index, terms)
+    ordered_terms = _ordered_terms(index, raw_words)
+    terms = set(ordered_terms)
+    scores, story_coverage = _ranked_scores(index, text, raw_words, terms)
+    follow_up = previous_topic is not None and is_follow_up(text, raw_words)
+    disputed = False
+    if not follow_up:
+        # A follow-up's few words are read through the previous topic, not the classifier.
+        scores, disputed = _reranked(index, ordered_terms, scores)
     if profile is not None:
         scores = {
             topic: score * (1.0 if profile in index.audiences[topic] else AUDIENCE_PENALTY)
             for topic, score in scores.items()
         }
+    context: set[str] = set()
+    if follow_up and previous_topic is not None:
+        scores = _with_context(index, scores, previous_topic)
+        context = index.topic_terms.get(previous_topic, set())
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    candidates = [
-        Candidate(topic=topic, score=round(score, 3)) for topic, score in ranked[:CANDIDATE_COUNT]
-    ]
-    best_topic, best_score = ranked[0] if ranked else (None, 0.0)
-    coverage = _coverage(index, terms, index.topic_terms[best_topic]) if best_topic else 0.0
-    understood = (
-        best_topic is not None
-        and best_score >= MIN_SCORE
-        and coverage >= MIN_COVERAGE
-        and not _is_off_topic(raw_words, terms, coverage)
-    )
+    best_topic, best_score = ranked[0] if ranked else (previous_topic, 0.0)
+    coverage = 0.0
+    if best_topic is not None and terms:
+        coverage = _coverage(index, terms, index.topic_terms[best_topic] | context)
+        coverage = max(coverage, story_coverage(best_topic))
+    off_topic = _is_off_topic(raw_words, terms, coverage)
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    band = _band(best_score, runner_up, coverage, off_topic, disputed)
+    if follow_up and not terms and not off_topic:
+        # "et je le trouve où ?": nothing new is asked, the same topic goes on.
+        band = "answer"
     return Understanding(
-        topic=best_topic if understood else None,
+        topic=best_topic if band == "answer" else None,
         score=round(best_score, 3),
         coverage=round(coverage, 3),
-        understood=understood,
-        candidates=candidates,
+        understood=band == "answer",
+        candidates=[
+            Candidate(topic=topic, score=round(score, 3))
+            for topic, score in ranked[:CANDIDATE_COUNT]
+        ],
         invoice_numbers=extract_invoice_numbers(text),
+        band=band,
+        offered=_offered(ranked, best_score) if band == "offer" else [],
+        profile_hint=mentioned_profile(text) if follow_up else None,
     )
+
+
+def _ranked_scores(
+    index: SearchIndex, text: str, raw_words: list[str], terms: set[str]
+) -> tuple[dict[str, float], Callable[[str], float]]:
+    """Each topic's score, and how to read a topic's coverage sentence by sentence.
+
+    A long story is read sentence by sentence as well (see `_story_scores`).
+    """
+    scores = _topic_scores(index, terms)
+    clauses = _clauses(text) if len(raw_words) >= LONG_STORY_WORDS else []
+    clause_terms = [found for clause in clauses if (found := _query_terms(index, words(clause)))]
+    if len(clause_terms) < 2:
+        return scores, lambda topic: 0.0
+    clause_scores = [_topic_scores(index, found) for found in clause_terms]
+
+    def story_coverage(topic: str) -> float:
+        return _story_coverage(index, topic, clause_terms, clause_scores)
+
+    return _story_scores(scores, clause_scores), story_coverage
+
+
+def _offered(ranked: list[tuple[str, float]], best_score: float) -> list[str]:
+    return [topic for topic, score in ranked[:OFFER_COUNT] if score >= best_score * OFFER_SHARE]
+
+
+def is_follow_up(text: str, raw_words: list[str]) -> bool:
+    """Whether a question only makes sense after the previous answer: it opens like one
+    ("et pour…", "mais si…") or says next to nothing on its own."""
+    return bool(_FOLLOW_UP.match(text)) or len(raw_words) <= FOLLOW_UP_MAX_WORDS
+
+
+def _with_context(
+    index: SearchIndex, scores: dict[str, float], previous_topic: str
+) -> dict[str, float]:
+    """The previous topic, and less so its related topics, are likelier for a follow-up."""
+    boosted = dict(scores)
+    boosted[previous_topic] = boosted.get(previous_topic, 0.0) + FOLLOW_UP_PRIOR
+    for related in index.related.get(previous_topic, ()):
+        if related in boosted:
+            boosted[related] += RELATED_PRIOR
+    return boosted
+
+
+def mentioned_profile(text: str) -> str | None:
+    """The profile a question says it asks for ("et si je suis une collectivité ?")."""
+    for profile, pattern in _PROFILE_MENTIONS:
+        if pattern.search(text):
+            return profile
+    return None
+
+
+def _query_terms(index: SearchIndex, raw_words: list[str]) -> set[str]:
+    return set(_ordered_terms(index, raw_words))
+
+
+def _ordered_terms(index: SearchIndex, raw_words: list[str]) -> list[str]:
+    return [term for word in raw_words for term in index.terms_of(word)]
+
+
+def _reranked(
+    index: SearchIndex, ordered_terms: list[str], scores: dict[str, float]
+) -> tuple[dict[str, float], bool]:
+    """The best RERANK_COUNT topics re-ordered with the classifier's opinion, and whether it
+    put another topic first.
+
+    The scores keep their values (the best topic's score stays the best score, and so on
+    down): only which topic holds each changes, so the bands' thresholds keep their meaning.
+    """
+    top = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:RERANK_COUNT]
+    if len(top) < 2 or top[0][1] <= 0:
+        return scores, False
+    probabilities = index.classifier.probabilities(ordered_terms, [topic for topic, _ in top])
+    if not probabilities:
+        return scores, False
+    best = top[0][1]
+    combined = {
+        topic: score / best + CLASSIFIER_WEIGHT * probabilities[topic] for topic, score in top
+    }
+    order = sorted(combined, key=lambda topic: (-combined[topic], topic))
+    reranked = dict(scores)
+    for topic, (_, score) in zip(order, top, strict=True):
+        reranked[topic] = score
+    return reranked, order[0] != top[0][0]
+
+
+def _clauses(text: str) -> list[str]:
+    """The sentences of a long text, questions last-weighted by the caller."""
+    return [clause for clause in _CLAUSE.split(text) if clause.strip()]
+
+
+def _story_scores(
+    whole: dict[str, float], clause_scores: list[dict[str, float]]
+) -> dict[str, float]:
+    """A long story's topic scores: the sum of its sentences' scores.
+
+    Each sentence picks the topic's example it is closest to, so a topic that several
+    sentences speak of (in other examples' words) gains over one that a single example
+    matches across the whole text. (Measured on the frozen set against the whole text alone
+    and against the best sentence plus half the whole text: the sum ranked best.)
+    """
+    return {topic: sum(scores.get(topic, 0.0) for scores in clause_scores) for topic in whole}
+
+
+def _story_coverage(
+    index: SearchIndex,
+    topic: str,
+    clause_terms: list[set[str]],
+    clause_scores: list[dict[str, float]],
+) -> float:
+    """The topic's coverage of the sentence that speaks most of it."""
+    best = max(range(len(clause_terms)), key=lambda i: clause_scores[i].get(topic, 0.0))
+    return _coverage(index, clause_terms[best], index.topic_terms[topic])
+
+
+def _band(
+    best_score: float, runner_up: float, coverage: float, off_topic: bool, disputed: bool = False
+) -> Band:
+    """Answer when sure, offer the best topics when unsure, refuse what is not the portal's.
+
+    Unsure: a low score or coverage, a close call (the runner-up nearly as good while the
+    best explains little of the question), or a disputed one (the classifier put another
+    topic first than BM25 did, and the best explains under DISPUTED_COVERAGE of it).
+    """
+    if off_topic:
+        return "refuse"
+    close_call = runner_up >= CLOSE_CALL_SHARE * best_score and coverage < CLOSE_CALL_COVERAGE
+    unsure = close_call or (disputed and coverage < DISPUTED_COVERAGE)
+    if best_score >= MIN_SCORE and coverage >= MIN_COVERAGE and not unsure:
+        return "answer"
+    if best_score >= OFFER_MIN_SCORE and coverage >= OFFER_MIN_COVERAGE:
+        return "offer"
+    return "refuse"
 
 
 def extract_invoice_numbers(text: str) -> list[str]:
@@ -333,17 +425,3 @@ def detect_human_request(text: str) -> bool:
     stripped = re.sub(r"[^\w\s]", " ", text).split()
     # A bare "un conseiller svp" is a request even without a verb.
     return bool(_ASKING.search(text)) or len(stripped) <= 4
-
-
-def write_stem_table() -> None:
-    """Regenerate the precomputed stems of the packaged knowledge base's words."""
-    table = build_stem_table(indexed_texts(load_knowledge_base()))
-    STEM_TABLE_PATH.write_text(
-        json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8"
-    )
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] != ["--write-stem-table"]:
-        sys.exit("usage: python -m chalicelib.assistant.engine --write-stem-table")
-    write_stem_table()

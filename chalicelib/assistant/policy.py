@@ -17,10 +17,15 @@ from typing import Literal
 from chalicelib.assistant.hours import LiveChatHours
 from chalicelib.assistant.knowledge import KnowledgeBase
 from chalicelib.assistant.records import EscalationReason, RatingValue
+from chalicelib.auth import BUSINESS_AGENTS, SUPPORT_AGENTS
 from chalicelib.shared.models import Model
 from chalicelib.shared.text import fold
 
 ANONYMOUS = "anonyme"
+# Agents are greeted for their work, whatever their profile: the tool support's advisors,
+# and the public bodies' agents who handle business tickets.
+SUPPORT_AGENT = "support_agent"
+BUSINESS_AGENT = "business_agent"
 NOT_UNDERSTOOD_BEFORE_ESCALATION = 2
 MAX_SUGGESTIONS = 4
 
@@ -42,6 +47,19 @@ MOST_ASKED: dict[str | None, tuple[str, ...]] = {
         "entite_publique.traiter_facture_recue",
         "entite_publique.rejeter_suspendre",
         "compte.acces_entite_publique_pigp",
+        "support.suivi_ticket",
+    ),
+    # What users ask advisors most: the answers an advisor reads to help them.
+    SUPPORT_AGENT: (
+        "compte.compte_bloque",
+        "compte.mot_de_passe_oublie",
+        "structure.rattachement",
+        "facture.rejetee",
+    ),
+    BUSINESS_AGENT: (
+        "entite_publique.sollicitations_recues",
+        "entite_publique.traiter_facture_recue",
+        "entite_publique.rejeter_suspendre",
         "support.suivi_ticket",
     ),
     None: (
@@ -93,8 +111,17 @@ def related_suggestions(
     return [topic.suggestion for topic in visible][:MAX_SUGGESTIONS]
 
 
+def audience_of(profile: str | None, roles: frozenset[str]) -> str | None:
+    """Whom the greeting and first suggestions are for: an agent's role first, else the profile."""
+    if SUPPORT_AGENTS in roles:
+        return SUPPORT_AGENT
+    if BUSINESS_AGENTS in roles:
+        return BUSINESS_AGENT
+    return profile
+
+
 def most_asked(knowledge_base: KnowledgeBase, profile: str | None) -> list[str]:
-    """The labels of the profile's most asked topics."""
+    """The labels of the most asked topics of a profile (or an agent's audience)."""
     ids = MOST_ASKED.get(profile, MOST_ASKED[None])
     return [knowledge_base.topic(topic_id).suggestion for topic_id in ids][:MAX_SUGGESTIONS]
 

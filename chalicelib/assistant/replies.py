@@ -7,7 +7,7 @@ sentences of the dialogue itself, in French, in one place for whoever rewrites t
 from __future__ import annotations
 
 from chalicelib.assistant.context import when
-from chalicelib.assistant.policy import Escalation
+from chalicelib.assistant.policy import BUSINESS_AGENT, SUPPORT_AGENT, Escalation
 
 GREETING = (
     "Bonjour{name}, je suis ClaudIA, l'assistante virtuelle de Chorus Pro. Posez-moi votre "
@@ -17,10 +17,19 @@ GREETING_ANONYMOUS = (
     " Connectez-vous pour que je puisse aussi vous renseigner sur vos factures et vos tickets."
 )
 GREETING_USER = " Je peux aussi vous donner le statut de vos factures et de vos tickets."
+GREETING_SUPPORT_AGENT = (
+    " Je vous donne les réponses de la base de connaissances, pour vous ou pour l'usager que "
+    "vous aidez, et le suivi de vos propres tickets."
+)
+GREETING_BUSINESS_AGENT = (
+    " Je peux vous aider à traiter les factures et les sollicitations reçues par votre structure,"
+    " et vous donner le statut d'une facture reçue à partir de son numéro."
+)
 NOT_UNDERSTOOD = (
     "Je n'ai pas compris votre question. Pourriez-vous la reformuler en quelques mots, par "
     "exemple « facture rejetée » ou « mot de passe oublié » ?"
 )
+OFFER = "Votre question porte-t-elle sur l'un de ces sujets ?"
 STILL_NOT_UNDERSTOOD = "Je ne parviens toujours pas à comprendre votre question."
 ASKED = "Je vous mets en relation avec un conseiller."
 NEGATIVE = "Merci pour votre avis. Désolée de ne pas avoir pu vous aider."
@@ -33,9 +42,13 @@ DRAFT_HEADER = "Échange avec l'assistant ClaudIA :\n"
 DRAFT_TITLE = "Question posée à l'assistant ClaudIA"
 
 
-def greeting(name: str | None, logged_in: bool) -> str:
-    """The first message: by name when known, with what a login adds."""
+def greeting(name: str | None, logged_in: bool, audience: str | None = None) -> str:
+    """The first message: by name when known, with what a login (or an agent's role) adds."""
     opening = GREETING.format(name="" if name is None else f" {name}")
+    if audience == SUPPORT_AGENT:
+        return opening + GREETING_SUPPORT_AGENT
+    if audience == BUSINESS_AGENT:
+        return opening + GREETING_BUSINESS_AGENT
     return opening + (GREETING_USER if logged_in else GREETING_ANONYMOUS)
 
 

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 CONVERSATION_TTL = timedelta(days=30)
-# Counters outlive conversations: the content team compares months.
-INSIGHT_TTL = timedelta(days=400)
+# Counters outlive conversations: the content team compares a quarter. Not-understood
+# questions are kept no longer than that, masked (chalicelib/assistant/privacy.py).
+INSIGHT_TTL = timedelta(days=90)
 CONVERSATION = "conversation"
 COUNTER = "counter"
 # DynamoDB refuses an item over 400 KB (names and values in UTF-8): checked before

@@ -36,8 +36,14 @@ class SuggestedAnswer(Model):
 
 
 def suggest_answers(text: str, profile: Profile | None) -> list[SuggestedAnswer]:
-    """Up to three answers that may settle what the text describes, best first."""
+    """Up to three answers that may settle what the text describes, best first.
+
+    None for a text the engine refuses (another site named, nothing of the portal's): the
+    nearest topic of "mon compte Netflix est bloqué" is no answer to it.
+    """
     understanding = understand(text, profile)
+    if understanding.band == "refuse":
+        return []
     candidates = [c for c in understanding.candidates if c.score >= MIN_SCORE]
     if not candidates:
         return []

@@ -24,6 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from chalicelib.assistant.vocabulary import SMS_SPELLINGS, STOP_WORDS, SYNONYMS
+
 # Apostrophes of every kind users type, normalised to the ASCII one first.
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnsctm])'", re.IGNORECASE)
@@ -31,6 +33,9 @@ _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnsctm])'", re.IGN
 # alternation scanned once, since normalising the whole base must fit the cold-start budget.
 _GLUED = {
     "email": r"\be[\s.-]?mails?\b",
+    # A "boîte" alone is a company ("ma boîte"); with mail words it is a mailbox.
+    "boitemail": r"\bbo[iî]tes?\s+(?:aux\s+lettres\s+)?(?:[ée]lectroniques?|mails?|e-?mails?"
+    r"|de\s+r[ée]ception|courriels?)\b",
     "facturx": r"\bfactur[\s-]x\b",
     "livechat": r"\blive[\s-]?chat\b",
     "numero": r"\bn\s?°",
@@ -38,6 +43,9 @@ _GLUED = {
     "choruspro": r"\bchorus[\s-]?pro\b",
     # "Où en est ma facture ?": only stop words, yet the commonest way to ask for a status.
     "ouenest": r"\bo[uù]\s+en\s+(?:est|sont|êtes|etes|sommes)\b",
+    # "Mes tickets": the caller's own tickets, to follow them (not to create one).
+    "mestickets": r"\bmes\s+(?:tickets?|sollicitations?"
+    r"|demandes?\s+(?:au\s+support|d.assistance))\b",
     # Another administration, named in two words that are each the portal's own.
     "secu": r"\bs[ée]curit[ée]\s+sociale\b",
     # "Combien de temps" asks for a delay, and must not read as the weather ("temps").
@@ -58,6 +66,8 @@ _GLUE = re.compile(
 
 
 def _glued(match: re.Match[str]) -> str:
+    if match.lastgroup == "boitemail":
+        return " email "
     if match.lastgroup == "verbavoir":
         return " "
     if match.lastgroup == "prefixed":
@@ -74,173 +84,9 @@ REFERENCE_TOKEN = "numref"
 _REFERENCE = re.compile(r"\b(?:[a-z]{1,4}-?\d{2,}|\d{2,}[-/]\d+)(?:[-/_][a-z0-9]+)*\b")
 
 # Snowball in pure Python costs ~80 µs a word: the stems of the knowledge base's words are
-# precomputed (python -m chalicelib.assistant.engine --write-stem-table) so that building the
+# precomputed (python -m chalicelib.assistant.index --write) so that building the
 # index stays within the cold-start budget. A word missing from the table is stemmed live.
 STEM_TABLE_PATH = Path(__file__).resolve().parent.parent / "data" / "assistant" / "stems.json"
-
-# Applied to folded lowercase words before stemming; values are in the knowledge base's words.
-SYNONYMS: dict[str, str] = {
-    "mdp": "motdepasse",
-    "ouenest": "statut",
-    "password": "motdepasse",
-    "pwd": "motdepasse",
-    "cpro": "choruspro",
-    "cp": "choruspro",
-    "chorus": "choruspro",
-    "chorupro": "choruspro",
-    "login": "identifiant",
-    "logins": "identifiant",
-    "identifiants": "identifiant",
-    "connecter": "connexion",
-    "connecte": "connexion",
-    "reconnecter": "connexion",
-    "logger": "connexion",
-    "loguer": "connexion",
-    "facturation": "facture",
-    "factu": "facture",
-    "fact": "facture",
-    "fac": "facture",
-    "fctr": "facture",
-    "pj": "piece jointe",
-    "pjs": "piece jointe",
-    "annexe": "piece jointe",
-    "annexes": "piece jointe",
-    "ej": "engagement",
-    "bdc": "bon commande",
-    "siren": "siret",
-    "sirets": "siret",
-    "nic": "siret",
-    "edi": "edi",
-    "apis": "api",
-    "2fa": "double authentification",
-    "mfa": "double authentification",
-    "a2f": "double authentification",
-    "otp": "code authentification",
-    "authentificator": "application authentification",
-    "authenticator": "application authentification",
-    "email": "mail",
-    "emails": "mail",
-    "mails": "mail",
-    "courriel": "mail",
-    "courriels": "mail",
-    "mel": "mail",
-    "tchat": "livechat",
-    "chat": "livechat",
-    "chatter": "livechat",
-    "tel": "telephone",
-    "telephoner": "telephone",
-    "appeler": "telephone",
-    "numero": "numero",
-    "num": "numero",
-    "rib": "coordonnees bancaires",
-    "iban": "coordonnees bancaires",
-    "dgd": "decompte general definitif",
-    "moe": "maitrise oeuvre",
-    "moa": "maitrise ouvrage",
-    "ticpe": "tic",
-    "ticgn": "tic",
-    "gnr": "gazole non routier",
-    "fioul": "gazole",
-    "carburant": "gazole",
-    "pdp": "plateforme agreee",
-    "pa": "plateforme agreee",
-    "qualif": "qualification",
-    "sandbox": "qualification",
-    "autoentrepreneur": "microentreprise",
-    "microentrepreneur": "microentreprise",
-    "microentreprises": "microentreprise",
-    "pme": "entreprise",
-    "boite": "entreprise",
-    "societe": "entreprise",
-    "verrouille": "bloque",
-    "verrouillee": "bloque",
-    "debloquer": "bloque",
-    "paume": "oublie",
-    "perdu": "oublie",
-    "tickets": "ticket",
-    "sollicitation": "ticket",
-    "sollicitations": "ticket",
-    "reclamation": "ticket",
-    "hotline": "support",
-    "assistance": "support",
-    "helpdesk": "support",
-    "bot": "assistant",
-    "chatbot": "assistant",
-    "claudia": "assistant",
-    "robot": "assistant",
-    "phishing": "frauduleux",
-    "hameconnage": "frauduleux",
-    "arnaque": "frauduleux",
-    "escroquerie": "frauduleux",
-    "fraude": "frauduleux",
-    "arnaques": "frauduleux",
-    "spam": "frauduleux",
-    "factor": "affacturage",
-    "affactureur": "affacturage",
-    "subrogative": "subrogation",
-    "xml": "xml",
-    "ubl": "facturx",
-    "cii": "facturx",
-    "mairie": "commune",
-    "collectivite": "commune",
-    "collectivites": "commune",
-    "hopital": "etablissement public",
-    "chu": "etablissement public",
-    "ehpad": "etablissement public",
-    "lycee": "etablissement public",
-    "college": "etablissement public",
-    # Everyday words for the portal and its parts.
-    "appli": "application",
-    "applis": "application",
-    # What an account costs: the answers say it is free.
-    "cout": "gratuit",
-    "couts": "gratuit",
-    "coute": "gratuit",
-    "coutent": "gratuit",
-    "tarif": "gratuit",
-    "tarifs": "gratuit",
-    # E-mail digests and unsubscribing, in the notifications' words.
-    "resume": "recapitulatif",
-    "resumes": "recapitulatif",
-    "recap": "recapitulatif",
-    "recaps": "recapitulatif",
-    "desabonner": "desactiver",
-    "desinscrire": "desactiver",
-    "ste": "entreprise",
-    "ets": "etablissement",
-    "pb": "probleme",
-    "pbm": "probleme",
-    "souci": "probleme",
-    "soucis": "probleme",
-    "bug": "erreur",
-    "bugs": "erreur",
-    "beug": "erreur",
-    "dl": "telecharger",
-}
-
-STOP_WORDS: frozenset[str] = frozenset(
-    """
-    a ai aie aient aies ait alors as au aucun aussi autre aux avaient avais avait avec avez
-    aviez avions avons ayant bah bonjour bonsoir bien c ca car ce ceci cela celle celles
-    celui cependant certain ces cet cette ceux chaque chez ci comme comment concernant d dans de
-    des desquelles desquels deja dire dis dit doit doivent dois donc dont du elle elles en encore
-    entre es est et etaient etais etait etant ete etes etiez etions etre eu eue eues eurent eus
-    eusse eut eux faire fais fait faut fois font hello ici il ils j je jusqu l la laquelle le
-    lequel les lesquelles lesquels leur leurs lui m ma mais me meme merci mes moi mon n ne ni
-    nos notre nous on ont or ou oui par parce pas peu peut peuvent peux plus plutot pour pourquoi
-    pouvez pouvoir puis puisque puis-je qu quand que quel quelle quelles quels qui quoi s sa sans
-    se sera serait ses si sien soit sommes son sont sous suis sur svp stp t ta te tes toi ton
-    tous tout toute toutes tres tu un une unes uns vers veuillez voici voila vos votre vous y
-    etc ok okay bon voudrais veux veut voulez souhaite souhaiterais aimerais faudrait
-    falloir dois-je quoi cest jai jarrive narrive rien quelqu svp beaucoup va vais vas fais
-    met mets mis mettre voir vois trouver trouve donner donne savoir sais marche aujourd hui
-    apres avant toujours maintenant depuis quelque chose truc trucs genre normal possible
-    faut-il dit-on comment ça
-    combien exactement vraiment site pq pk pkoi pourquoi qd qqn qqun qqch ds pr tjrs tjs
-    mtn bcp dc jsp jpp slt salut
-    """.split()
-)
-
 
 _FRENCH_FOLDING = str.maketrans(
     {
@@ -288,8 +134,14 @@ def words(text: str) -> list[str]:
 
 @cache
 def expand(word: str) -> tuple[str, ...]:
-    """A word's synonym expansion; nothing for a stop word; else the word itself."""
+    """A word's synonym expansion; nothing for a stop word; else the word itself.
+
+    An SMS spelling is first read as the words it stands for, each expanded in turn.
+    """
     folded = fold_accents(word)
+    spelled = SMS_SPELLINGS.get(folded)
+    if spelled is not None and spelled != word:
+        return tuple(expanded for part in normalise(spelled).split() for expanded in expand(part))
     expansion = SYNONYMS.get(folded)
     if expansion is not None:
         return tuple(expansion.split())

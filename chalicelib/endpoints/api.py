@@ -287,7 +287,37 @@ _MESSAGES: dict[str, str] = {
     "datetime_parsing": "Date ISO 8601 attendue.",
     "datetime_from_date_parsing": "Date ISO 8601 attendue.",
     "timezone_aware": "Date ISO 8601 avec décalage horaire attendue.",
+    "float_type": "Nombre attendu.",
+    "float_parsing": "Nombre attendu.",
+    "bool_parsing": "Booléen attendu.",
+    "date_type": "Date ISO 8601 attendue.",
+    "date_parsing": "Date ISO 8601 attendue.",
+    "date_from_datetime_parsing": "Date ISO 8601 attendue.",
+    "date_from_datetime_inexact": "Date sans heure attendue.",
+    "datetime_type": "Date ISO 8601 attendue.",
+    "dict_type": "Objet attendu.",
+    "model_type": "Objet attendu.",
+    "model_attributes_type": "Objet attendu.",
+    "string_unicode": "Texte attendu.",
+    "uuid_type": "Identifiant attendu.",
+    "uuid_parsing": "Identifiant attendu.",
+    "url_parsing": "Adresse web attendue.",
+    "url_scheme": "Adresse web attendue.",
 }
+# Any other pydantic error but our own validators' (French) messages.
+_FALLBACK = "Valeur invalide."
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _expected(context: dict[str, Any]) -> dict[str, Any]:
+    """pydantic's "'up' or 'down'" as French readers expect it: « up » ou « down »."""
+    expected = context.get("expected")
+    if not isinstance(expected, str):
+        return context
+    values = _QUOTED.findall(expected) or [expected]
+    quoted = [f"« {value} »" for value in values]
+    listed = ", ".join(quoted[:-1]) + " ou " + quoted[-1] if len(quoted) > 1 else quoted[0]
+    return {**context, "expected": listed}
 
 
 def field_errors(error: ValidationError) -> list[FieldError]:
@@ -296,11 +326,13 @@ def field_errors(error: ValidationError) -> list[FieldError]:
     for item in error.errors(include_url=False):
         location = ".".join(str(part) for part in item["loc"]) or "body"
         template = _MESSAGES.get(item["type"])
-        context = item.get("ctx") or {}
-        if template is None:
+        context = _expected(item.get("ctx") or {})
+        if template is not None:
+            message = template.format(**context)
+        elif item["type"] == "value_error":
             message = str(item["msg"]).removeprefix("Value error, ")
         else:
-            message = template.format(**context)
+            message = _FALLBACK
         result.append(FieldError(location, message))
     return result
 

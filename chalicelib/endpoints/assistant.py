@@ -19,6 +19,19 @@ from chalicelib.shared.models import Model
 
 api = Api("assistant")
 
+# Anonymous use is limited per client address (signed-in users are known): conversations per
+# hour, messages per minute; past it, a 429 with Retry-After. One UpdateItem each, so an
+# anonymous message still costs three AWS calls at most (read, write, this count).
+ANONYMOUS_CONVERSATIONS_PER_HOUR = 20
+ANONYMOUS_MESSAGES_PER_MINUTE = 20
+
+
+def _limit_anonymous(call: Call, scope: str, limit: int, window_seconds: int) -> None:
+    if call.identity is None:
+        wiring.rate_limiter().hit(
+            scope, call.client_ip, limit=limit, window_seconds=window_seconds, now=clock.now()
+        )
+
 
 class MessageIn(RequestModel):
     text: str = Field(min_length=1, max_length=dialogue.MAX_MESSAGE_LENGTH)
@@ -62,8 +75,10 @@ class InsightsQuery(RequestModel):
     response=dialogue.ConversationStarted,
     status=201,
     anonymous=True,
+    errors=(429,),
 )
 def start_conversation(call: Call) -> dialogue.ConversationStarted:
+    _limit_anonymous(call, "assistant-conversations", ANONYMOUS_CONVERSATIONS_PER_HOUR, 3600)
     return dialogue.start_conversation(wiring.assistant_adapters(), call.identity, clock.now())
 
 
@@ -74,10 +89,11 @@ def start_conversation(call: Call) -> dialogue.ConversationStarted:
     body=MessageIn,
     response=dialogue.AssistantReply,
     anonymous=True,
-    errors=(404, 409, 422),
+    errors=(404, 409, 422, 429),
 )
 def post_message(call: Call, conversation_id: str) -> dialogue.AssistantReply:
     body: MessageIn = call.body
+    _limit_anonymous(call, "assistant-messages", ANONYMOUS_MESSAGES_PER_MINUTE, 60)
     return dialogue.post_message(
         wiring.assistant_adapters(), conversation_id, call.identity, body.text, clock.now()
     )

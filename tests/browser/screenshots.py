@@ -46,6 +46,10 @@ def anonymous_pages(page: Page, camera: Camera, stack: LocalStack) -> None:
     dialog.get_by_role("button", name="Parler à un conseiller").wait_for()
     # The widget is a fixed dialog over the page: what the window shows.
     camera.shoot("claudia", full_page=False)
+    dialog.get_by_label("Votre question").fill("le code à six chiffres arrive pas")
+    dialog.get_by_role("button", name="Envoyer", exact=True).click()
+    dialog.get_by_role("group", name="Sujets proposés par ClaudIA").wait_for()
+    camera.shoot("claudia-sujets", full_page=False)
     page.keyboard.press("Escape")
     page.goto(stack.web_url + "/connexion")
     camera.shoot("connexion")

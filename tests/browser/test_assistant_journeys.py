@@ -138,3 +138,42 @@ def test_creer_un_ticket_opens_the_form_pre_filled_from_the_conversation(
     expect(page.get_by_label("Description")).to_have_value(re.compile("Échange avec l'assistant"))
     expect(page.get_by_label("Sous-catégorie")).not_to_have_value("")
     accessibility(page)
+
+
+def test_an_unsure_question_offers_topics_and_a_click_answers(
+    page: Page, stack: LocalStack
+) -> None:
+    page.goto(stack.web_url + "/")
+    open_claudia(page)
+    dialog = page.get_by_role("dialog")
+
+    ask(page, "le code à six chiffres arrive pas")
+
+    expect(
+        conversation(page).get_by_text("Votre question porte-t-elle sur l'un de ces sujets ?")
+    ).to_be_visible()
+    offered = dialog.get_by_role("group", name="Sujets proposés par ClaudIA")
+    expect(offered.get_by_role("button")).to_have_count(4)  # up to 3 topics, and "none"
+    expect(offered.get_by_role("button", name="Aucun de ces sujets")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Réponse utile")).to_have_count(0)
+    accessibility(page)
+
+    offered.get_by_role("button", name="La double authentification").click()
+
+    expect(conversation(page).get_by_text("code", exact=False).last).to_be_visible()
+    expect(dialog.get_by_role("group", name="Sujets proposés par ClaudIA")).to_have_count(0)
+    expect(dialog.get_by_role("button", name="Réponse utile")).to_have_count(1)
+    accessibility(page)
+
+
+def test_none_of_the_offered_topics_asks_to_rephrase(page: Page, stack: LocalStack) -> None:
+    page.goto(stack.web_url + "/")
+    open_claudia(page)
+    dialog = page.get_by_role("dialog")
+    ask(page, "le code à six chiffres arrive pas")
+
+    dialog.get_by_role("button", name="Aucun de ces sujets").click()
+
+    expect(conversation(page).get_by_text("Reformulez votre question")).to_be_visible()
+    expect(dialog.get_by_role("group", name="Sujets proposés par ClaudIA")).to_have_count(0)
+    expect(dialog.get_by_label("Votre question")).to_be_focused()

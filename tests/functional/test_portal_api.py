@@ -122,6 +122,25 @@ def test_a_text_about_nothing_known_gets_no_suggestion(client: Any) -> None:
     assert json.loads(response.body) == []
 
 
+@pytest.mark.parametrize(
+    "text", ["mon compte Netflix est bloqué", "mon compte Amazon est verrouillé, je fais quoi ?"]
+)
+def test_a_text_about_another_site_gets_no_suggestion(client: Any, text: str) -> None:
+    response = client.http.get("/assistant/suggestions?q=" + quote(text))
+
+    assert response.status_code == 200
+    assert json.loads(response.body) == []
+
+
+def test_the_same_text_about_the_portal_gets_its_suggestion(client: Any) -> None:
+    response = client.http.get(
+        "/assistant/suggestions?q=" + quote("mon compte Chorus Pro est bloqué")
+    )
+
+    assert response.status_code == 200
+    assert json.loads(response.body)[0]["topic"] == "compte.compte_bloque"
+
+
 @pytest.mark.parametrize("query", ["q=", "q=facture&profile=martien", ""])
 def test_suggestions_refuse_an_empty_text_or_an_unknown_profile(client: Any, query: str) -> None:
     response = client.http.get(f"/assistant/suggestions?{query}")

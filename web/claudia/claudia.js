@@ -18,6 +18,8 @@ import { currentSession, currentToken, recall, remember } from '../lib/session.j
 const STORE_KEY = 'claudia';
 const DRAFT_KEY = 'brouillon';
 
+const NONE_OF_THESE = 'Reformulez votre question en quelques mots, par exemple « facture rejetée » : je chercherai à nouveau.';
+
 const REASONS = {
   not_understood: 'Je n’ai pas compris vos dernières questions.',
   negative_rating: 'Ma réponse ne vous a pas aidé.',
@@ -80,7 +82,7 @@ export class ClaudiaAssistant extends HTMLElement {
     const saved = recall(STORE_KEY);
     const owner = currentSession()?.user_id || null;
     if (saved && saved.owner === owner) return saved;
-    return { owner, conversationId: null, messages: [], suggestions: [], escalation: null };
+    return { owner, conversationId: null, messages: [], suggestions: [], escalation: null, band: null };
   }
 
   save() {
@@ -184,10 +186,12 @@ export class ClaudiaAssistant extends HTMLElement {
 
   renderOffers() {
     this.log.querySelector('[data-offres]')?.remove();
-    const { suggestions, escalation } = this.state;
+    const { suggestions, escalation, band } = this.state;
     const offers = h('div', { class: 'claudia-offer', 'data-offres': true });
     if (escalation) offers.append(this.escalationElement(escalation));
-    if (suggestions.length) {
+    if (band === 'offer' && suggestions.length) {
+      offers.append(this.offeredTopics(suggestions));
+    } else if (suggestions.length) {
       offers.append(
         h('p', { class: 'fr-text--sm fr-mb-1w' }, 'Suggestions :'),
         h('ul', { class: 'fr-tags-group' }, suggestions.map((text) => h('li', {},
@@ -195,6 +199,23 @@ export class ClaudiaAssistant extends HTMLElement {
     }
     if (offers.childElementCount) this.log.append(offers);
     this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  /** ClaudIA is unsure: the topics the question may be about, one button each (a click
+   * asks it), and a way out when none fits. */
+  offeredTopics(topics) {
+    const none = () => {
+      this.state.suggestions = [];
+      this.state.band = null;
+      this.addMessage({ id: null, author: 'assistant', text: NONE_OF_THESE, rateable: false });
+      this.renderOffers();
+      this.input.focus();
+    };
+    return h('div', { role: 'group', 'aria-label': 'Sujets proposés par ClaudIA' },
+      h('ul', { class: 'fr-btns-group fr-btns-group--sm fr-mb-0' },
+        topics.map((topic) => h('li', {},
+          h('button', { type: 'button', class: 'fr-btn fr-btn--secondary', onclick: () => this.ask(topic) }, topic))),
+        h('li', {}, h('button', { type: 'button', class: 'fr-btn fr-btn--tertiary-no-outline', onclick: none }, 'Aucun de ces sujets'))));
   }
 
   escalationElement(escalation) {
@@ -242,7 +263,7 @@ export class ClaudiaAssistant extends HTMLElement {
   async startConversation() {
     try {
       const started = await this.api.post('/assistant/conversations');
-      this.state = { ...this.state, conversationId: started.conversation_id, messages: [], suggestions: started.suggestions || [], escalation: null };
+      this.state = { ...this.state, conversationId: started.conversation_id, messages: [], suggestions: started.suggestions || [], escalation: null, band: null };
       this.log.replaceChildren();
       for (const message of started.messages) this.addMessage({ id: message.message_id, author: 'assistant', text: message.text, rateable: false });
       this.renderOffers();
@@ -284,7 +305,9 @@ export class ClaudiaAssistant extends HTMLElement {
       }
       this.state.suggestions = reply.suggestions || [];
       this.state.escalation = reply.escalation || null;
-      this.addMessage({ id: reply.message_id, author: 'assistant', text: reply.text, rateable: true });
+      this.state.band = reply.band || null;
+      // An offer is a question back, not an answer to rate.
+      this.addMessage({ id: reply.message_id, author: 'assistant', text: reply.text, rateable: reply.band !== 'offer' });
       this.renderOffers();
     } catch (error) {
       this.showError(error);
@@ -303,7 +326,10 @@ export class ClaudiaAssistant extends HTMLElement {
       );
       message.rating = value;
       this.state.escalation = result.escalation || null;
-      if (result.escalation) this.state.suggestions = [];
+      if (result.escalation) {
+        this.state.suggestions = [];
+        this.state.band = null;
+      }
       if (result.text) this.addMessage({ id: null, author: 'assistant', text: result.text, rateable: false });
       this.save();
       this.renderAll();

@@ -400,7 +400,7 @@ def test_a_public_body_does_not_see_invoices_it_issued_as_received(
 
     reply = answer(client, conversation_id, "statut de la facture MJ-2026-0001", auth("bruno"))
 
-    assert "Je ne trouve aucune facture n° MJ-2026-0001" in reply["text"]
+    assert "Je ne trouve aucun objet n° MJ-2026-0001" in reply["text"]
 
 
 def test_an_invoice_number_asked_for_is_answered_on_the_next_turn(
@@ -596,17 +596,17 @@ def test_a_message_costs_at_most_three_aws_calls(
 
 
 def test_the_engine_is_built_once_per_process(client: Any) -> None:
-    from chalicelib.assistant import engine
+    from chalicelib.assistant import index
 
     conversation_id = start(client)["conversation_id"]
     answer(client, conversation_id, "mot de passe oublié")
-    built = engine.get_index.cache_info().misses
+    built = index.get_index.cache_info().misses
 
     answer(client, conversation_id, "compte bloqué")
     answer(client, conversation_id, "déposer une facture")
 
     assert built == 1
-    assert engine.get_index.cache_info().misses == 1
+    assert index.get_index.cache_info().misses == 1
 
 
 # --- store guarantees -----------------------------------------------------------------------

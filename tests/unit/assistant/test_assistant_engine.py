@@ -7,8 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.assistant.engine import detect_human_request, extract_invoice_numbers, understand
-from chalicelib.assistant.knowledge import load_knowledge_base
+from chalicelib.assistant import engine as engine_module
+from chalicelib.assistant.engine import (
+    _band,
+    _topic_scores,
+    detect_human_request,
+    extract_invoice_numbers,
+    understand,
+)
+from chalicelib.assistant.index import (
+    OFF_TOPIC_MARKERS,
+    SHARED_MARKERS,
+    SearchIndex,
+    build_index,
+    tokenise,
+)
+from chalicelib.assistant.knowledge import KnowledgeBase, load_knowledge_base
 from chalicelib.assistant.text import normalise
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -117,3 +131,137 @@ def test_no_dev_question_is_copied_into_the_examples() -> None:
         normalise(example) for topic in load_knowledge_base().topics for example in topic.examples
     }
     assert not dev & examples
+
+
+def test_a_long_story_is_read_sentence_by_sentence() -> None:
+    story = (
+        "Je suis artisan et je travaille depuis des années avec plusieurs communes du "
+        "département. Hier encore tout allait bien. Ce matin le portail me refuse l'accès "
+        "après trop de tentatives de connexion. Combien de temps dure le blocage du compte ?"
+    )
+    result = understand(story, "fournisseur")
+    assert result.topic == "compte.compte_bloque"
+
+
+def test_off_topic_markers_are_not_words_of_the_base_questions() -> None:
+    _, lexicon = tokenise(load_knowledge_base())
+    asked = {folded for folded, (_, _, in_questions) in lexicon.items() if in_questions}
+    assert (OFF_TOPIC_MARKERS & asked) - SHARED_MARKERS == set()
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["changer mon adresse mail sur mon compte Amazon", "mon compte Netflix est bloqué"],
+)
+def test_a_question_about_another_site_is_refused(question: str) -> None:
+    result = understand(question, "anonyme")
+    assert result.band == "refuse"
+
+
+def test_a_short_follow_up_is_read_in_the_context_of_the_previous_topic() -> None:
+    result = understand("et si elle est suspendue ?", "fournisseur", "facture.rejetee")
+    assert result.topic == "facture.suspendue"
+
+
+def test_a_follow_up_asking_nothing_new_stays_on_the_previous_topic() -> None:
+    result = understand("et je le mets où ?", "fournisseur", "facture.numero_engagement")
+    assert result.band == "answer"
+    assert result.topic == "facture.numero_engagement"
+
+
+def test_a_follow_up_naming_who_asks_gives_that_profile() -> None:
+    result = understand(
+        "et si je suis une collectivité ?", "anonyme", "facture.obligation_chorus_pro"
+    )
+    assert result.topic == "facture.obligation_chorus_pro"
+    assert result.profile_hint == "structure_publique"
+
+
+def test_a_new_question_after_an_answer_does_not_carry_the_context() -> None:
+    result = understand("mot de passe oublié", "fournisseur", "facture.avoir")
+    assert result.topic == "compte.mot_de_passe_oublie"
+    assert result.profile_hint is None
+
+
+def test_a_sure_question_is_answered() -> None:
+    result = understand("mot de passe oublié", "anonyme")
+    assert result.band == "answer" and result.understood
+    assert result.offered == []
+
+
+def test_an_unsure_question_offers_up_to_three_topics_best_first() -> None:
+    result = understand("le code à six chiffres arrive pas", "fournisseur")
+    assert result.band == "offer" and not result.understood and result.topic is None
+    assert 1 <= len(result.offered) <= 3
+    assert result.offered == [c.topic for c in result.candidates][: len(result.offered)]
+    assert "compte.double_authentification" in result.offered
+
+
+def test_an_out_of_scope_question_is_refused_without_an_offer() -> None:
+    result = understand("Donne-moi une recette de crêpes", "anonyme")
+    assert result.band == "refuse"
+    assert result.offered == []
+
+
+def test_a_close_call_is_offered_rather_than_answered() -> None:
+    # Sure enough by score and coverage alone, but the runner-up is nearly as good.
+    assert _band(best_score=10.0, runner_up=9.5, coverage=0.5, off_topic=False) == "offer"
+    assert _band(best_score=10.0, runner_up=8.5, coverage=0.5, off_topic=False) == "answer"
+
+
+def test_a_close_call_the_best_topic_explains_well_is_answered() -> None:
+    assert _band(best_score=10.0, runner_up=9.9, coverage=0.7, off_topic=False) == "answer"
+
+
+def test_the_bands_thresholds_on_score_coverage_and_off_topic() -> None:
+    assert _band(best_score=2.0, runner_up=0.0, coverage=0.9, off_topic=False) == "offer"
+    assert _band(best_score=10.0, runner_up=0.0, coverage=0.3, off_topic=False) == "offer"
+    assert _band(best_score=1.0, runner_up=0.0, coverage=0.9, off_topic=False) == "refuse"
+    assert _band(best_score=10.0, runner_up=0.0, coverage=0.1, off_topic=False) == "refuse"
+    assert _band(best_score=10.0, runner_up=0.0, coverage=0.9, off_topic=True) == "refuse"
+
+
+OFFICE_SUPPLIES = "tampon encre papier crayon gomme ciseaux"
+ANSWER = "Une réponse suffisamment longue pour être valide."
+ZORGLUB_ANSWER = "Une réponse qui parle de zorglub et de rien d'autre."
+
+
+def _office_index() -> SearchIndex:
+    def topic(topic_id: str, examples: list[str], answer: str = ANSWER) -> dict[str, object]:
+        return {
+            "id": topic_id,
+            "title": "Un sujet",
+            "answer": answer,
+            "examples": examples,
+            "audiences": ["fournisseur"],
+            "suggestion": "Un sujet",
+        }
+
+    return build_index(
+        KnowledgeBase.model_validate(
+            {
+                "topics": [
+                    topic("a.tampon", ["tampon rouge", "encre noire", "tampon bleu"]),
+                    topic("b.bureau", [OFFICE_SUPPLIES, "papier crayon"]),
+                    topic("c.agrafe", ["agrafe trombone"], answer=ZORGLUB_ANSWER),
+                ]
+            }
+        )
+    )
+
+
+def test_evidence_spread_over_a_topics_examples_adds_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = _office_index()
+    question = {"tampon", "encre"}
+    scores = _topic_scores(index, question)
+    assert scores["a.tampon"] > scores["b.bureau"]
+    # Without the topic's whole document, one example naming both words wins.
+    monkeypatch.setattr(engine_module, "TOPIC_DOCUMENT_SHARE", 0.0)
+    scores = _topic_scores(index, question)
+    assert scores["a.tampon"] < scores["b.bureau"]
+
+
+def test_a_topics_whole_document_joins_its_questions_not_its_answer() -> None:
+    postings = _office_index().topic_postings
+    assert {topic for topic, _ in postings["encre"]} == {"a.tampon", "b.bureau"}
+    assert "zorglub" not in postings

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 from pydantic import ValidationError
 
-from chalicelib.assistant.engine import indexed_texts
+from chalicelib.assistant import index as index_module
+from chalicelib.assistant.index import (
+    TERMS_TABLE_PATH,
+    build_index,
+    fingerprint,
+    get_index,
+    indexed_texts,
+    tokenise,
+)
 from chalicelib.assistant.knowledge import KnowledgeBase, load_knowledge_base, parse_knowledge_base
 from chalicelib.assistant.text import build_stem_table, load_stem_table
 
@@ -86,8 +95,26 @@ def test_ticket_hints_use_catalogue_codes() -> None:
     assert all(hint.subcategory[0] in "SM" for hint in hints)
 
 
+def test_the_precomputed_terms_table_matches_the_base_and_the_code() -> None:
+    table = json.loads(TERMS_TABLE_PATH.read_text(encoding="utf-8"))
+    assert table["fingerprint"] == fingerprint(), (
+        "run: python -m chalicelib.assistant.index --write"
+    )
+    documents, lexicon = tokenise(load_knowledge_base())
+    assert [tuple(document) for document in table["documents"]] == documents
+    assert {folded: tuple(entry) for folded, entry in table["lexicon"].items()} == lexicon
+
+
+def test_a_stale_terms_table_is_ignored_and_the_index_built_live(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index_module, "fingerprint", lambda: "another base")
+    live = build_index(load_knowledge_base(), precomputed=True)
+    shipped = get_index()
+    assert live.idf == shipped.idf
+    assert live.lexicon == shipped.lexicon
+
+
 def test_the_precomputed_stem_table_is_up_to_date() -> None:
     expected = build_stem_table(indexed_texts(load_knowledge_base()))
-    assert load_stem_table() == expected, (
-        "run: python -m chalicelib.assistant.engine --write-stem-table"
-    )
+    assert load_stem_table() == expected, "run: python -m chalicelib.assistant.index --write"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from chalicelib.assistant.index import get_index
 from chalicelib.assistant.text import (
     REFERENCE_TOKEN,
     SpellingIndex,
     damerau_levenshtein,
     normalise,
+    stem,
     terms,
     words,
 )
+from chalicelib.assistant.wordlist import WORD_LIST_PATH, is_french_word, nearest_french_word
 
 
 def test_normalise_lowercases_and_removes_elisions_with_both_apostrophes() -> None:
@@ -86,3 +89,36 @@ def test_every_glued_phrase_starts_at_a_word_boundary() -> None:
 
     # The combined pattern factors the leading \b out of every alternative.
     assert all(pattern.startswith(r"\b") for pattern in _GLUED.values())
+
+
+def test_sms_spellings_read_as_the_words_they_stand_for() -> None:
+    assert words("cmt jfai koi") == words("comment je fais quoi") == []
+    assert terms("mon compte é bloké") == terms("mon compte est bloqué")
+    assert terms("notif") == terms("notification")
+
+
+def test_a_common_french_word_is_not_a_typo_of_the_bases_words() -> None:
+    index = get_index()
+    assert is_french_word("voiture")
+    assert index.terms_of("voiture") == [stem("voiture")]
+
+
+def test_a_typo_one_edit_from_a_french_word_reads_as_that_word() -> None:
+    assert nearest_french_word("ordinatuer") == "ordinateur"
+    assert get_index().terms_of("ordinatuer") == get_index().terms_of("ordinateur")
+
+
+def test_the_shipped_word_list_is_folded_long_words_without_repeats() -> None:
+    words = WORD_LIST_PATH.read_text(encoding="utf-8").split()
+    assert 15_000 < len(words) < 20_000
+    assert len(set(words)) == len(words)
+    assert all(word.isascii() and word.isalpha() and len(word) >= 4 for word in words)
+
+
+def test_jargon_and_acronyms_read_as_the_bases_words() -> None:
+    assert terms("MAD") == terms("mise à disposition")
+    assert set(terms("service fait")) <= set(terms("SF"))
+    assert terms("MFJ") == terms("mémoire de frais de justice")
+    assert terms("DEMATIC") == terms("remboursement TIC")
+    assert terms("CPP") == terms("Chorus Pro")
+    assert terms("DEMATIC") != terms("remboursement")

@@ -1,0 +1,87 @@
+"""The frozen field question sets stay a measure: unchanged, and never copied into the base.
+
+bench/data/FIELD_QUESTIONS.md: the field questions and follow-up dialogues were written
+before any tuning and must never become examples, keywords or answers of the knowledge
+base. These tests hold both promises mechanically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from chalicelib.assistant.knowledge import KNOWLEDGE_BASE_PATH, load_knowledge_base
+from chalicelib.shared.text import fold
+
+DATA = Path(__file__).resolve().parents[3] / "bench" / "data"
+FROZEN_SHA256 = {
+    "field_questions.jsonl": "9de237da2449f10bb129ad68b68a75d773e38b90eb77f9177ae7b135efce4a9b",
+    "followup_dialogues.jsonl": "97f88b78cea63ca09f072bf8b7953fcf4f20913e022b9caf53df99acae13569d",
+}
+# Short keyword questions (2-4 words) that were already keywords or titles of the base when
+# the set was frozen (commit ec3f433), as the SHA-256 prefixes of their keys: the set's
+# author never saw them, people simply type them too. Any other match is a leak.
+ALREADY_IN_THE_BASE = frozenset(
+    """
+    0147de53c6e7f4fe 07d78fdaaabb6d7d 1513be9d76bed5bb 232ea02d97d01eaa 478e8488a9fb1b94
+    4ffdad433e8bc0ad 50bce8a59e2fbb11 647975f682fbcc2c 8688c4f6589404d7 8882b9db7d9c7182
+    8b4ce7732aa732a7 91a8ab1a62af750e a4377571bc439189 b39a3535e86dff08 c49bf94154de0fcc
+    dc74cb9922403ad5 dc869e5fd149c820 e8497261d4662470 f15d6a57a2162d77 f3a05e8a69d35add
+    """.split()
+)
+# A question this long is a sentence of its own: it must not appear even inside an answer.
+SENTENCE_WORDS = 5
+
+
+def _key(text: str) -> str:
+    """Folded, punctuation dropped: the same question however it is punctuated."""
+    return " ".join(re.sub(r"[^\w]+", " ", fold(text)).split())
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def frozen_questions() -> list[str]:
+    questions: list[str] = []
+    for line in (DATA / "field_questions.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            questions.append(json.loads(line)["text"])
+    for line in (DATA / "followup_dialogues.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            questions.extend(turn["text"] for turn in json.loads(line)["turns"])
+    return questions
+
+
+@pytest.mark.parametrize("name", sorted(FROZEN_SHA256))
+def test_the_frozen_sets_are_unchanged(name: str) -> None:
+    digest = hashlib.sha256((DATA / name).read_bytes()).hexdigest()
+    assert digest == FROZEN_SHA256[name], f"{name} changed: write a new set instead"
+
+
+def test_no_frozen_question_is_an_example_keyword_or_title() -> None:
+    indexed = {
+        _key(text)
+        for topic in load_knowledge_base().topics
+        for text in [topic.title, topic.suggestion, *topic.examples, *topic.keywords]
+    }
+    leaked = [
+        question
+        for question in frozen_questions()
+        if _key(question) in indexed and _digest(_key(question)) not in ALREADY_IN_THE_BASE
+    ]
+    assert leaked == []
+
+
+def test_no_frozen_sentence_appears_anywhere_in_the_base_file() -> None:
+    base = " " + _key(KNOWLEDGE_BASE_PATH.read_text(encoding="utf-8")) + " "
+    leaked = [
+        question
+        for question in frozen_questions()
+        if len(_key(question).split()) >= SENTENCE_WORDS and f" {_key(question)} " in base
+    ]
+    assert leaked == []
