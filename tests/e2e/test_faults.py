@@ -169,22 +169,37 @@ def _chat(stack: LocalStack) -> str:
 
 
 def _settled(stack: LocalStack, traffic: Traffic) -> None:
-    """Wait until every acked ticket is routed and its team e-mailed."""
+    """Wait until every acked ticket is routed, its team e-mailed and its emitter acknowledged."""
     while True:
         mail = _mail_to_team_and_emitter(stack)
         unrouted = [t for t in traffic.tickets if not _delivered(stack, t["ticket_id"])]
-        unmailed = [t["reference"] for t in traffic.tickets if not mail[(t["reference"], "new")]]
+        unmailed = [
+            t["reference"]
+            for t in traffic.tickets
+            if not mail[(t["reference"], "new")] or not mail[(t["reference"], "received")]
+        ]
         if not unrouted and not unmailed:
             return
         assert time.monotonic() < traffic.deadline + SETTLE_SECONDS, (unrouted, unmailed)
         time.sleep(0.5)
 
 
+# The e-mails counted, by their subject (chalicelib/routing/templates.py): the team's
+# new ticket, the emitter's acknowledgement, and an agent's reply to the emitter.
+KINDS = {
+    "Nouveau ticket : ": "new",
+    "Votre ticket a bien été reçu": "received",
+    "Des informations vous sont demandées": "reply",
+    "Une réponse a été apportée à votre demande": "reply",
+}
+
+
 def _mail_to_team_and_emitter(stack: LocalStack) -> Counter[tuple[str, str]]:
     kinds: Counter[tuple[str, str]] = Counter()
     for mail in _control(stack, "mail"):
-        reference = mail["subject"].split("]")[0].lstrip("[")
-        kinds[(reference, "reply" if "Réponse" in mail["subject"] else "new")] += 1
+        reference, _, subject = mail["subject"].lstrip("[").partition("] ")
+        kind = next((kind for start, kind in KINDS.items() if subject.startswith(start)), "other")
+        kinds[(reference, kind)] += 1
     return kinds
 
 
@@ -206,6 +221,7 @@ def test_an_outage_loses_no_acknowledged_write_and_sends_no_mail_twice(
     references = {t["ticket_id"]: t["reference"] for t in traffic.tickets}
     for reference in references.values():
         assert mail[(reference, "new")] == 1, (reference, mail)
+        assert mail[(reference, "received")] == 1, (reference, mail)
     stored = Counter(text for text in _chat_texts(stack, session_id))
     assert all(stored[text] == 1 for text in traffic.messages), (traffic.messages, stored)
     for ticket_id in traffic.replies:
