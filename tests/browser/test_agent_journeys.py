@@ -7,7 +7,8 @@ Two browser contexts each time, one per person, as two people at two desks:
   text), are in sophie's /agent/rapports;
 - marc finds alice's M21 ticket by searching FA-2026-0002, takes it, asks for
   information with a canned answer, writes an internal note; alice answers in her
-  ticket's page; marc answers and resolves; alice sees the resolution; the note
+  ticket's page; marc answers and resolves; alice sees the resolution and rates it,
+  and marc finds the rating in his reports; the note
   was never on alice's pages nor in any e-mail; alice gets "Accès réservé" on
   the agents' pages.
 axe-core runs on every agent page.
@@ -223,6 +224,23 @@ def test_marc_handles_alices_m21_ticket_and_his_note_stays_internal(
     expect(mine.get_by_text("Rejet annulé : la facture est remise en traitement.")).to_be_visible()
     expect(mine.get_by_text("Résolu").first).to_be_visible()
     expect(mine.get_by_text(NOTE)).to_have_count(0)
+
+    # alice rates the answer; marc finds the rating in his desk's reports.
+    mine.get_by_text("2 étoiles", exact=True).click()
+    mine.get_by_role("button", name="Envoyer mon avis").click()
+    expect(mine.get_by_text("2 étoiles sur 5").first).to_be_visible()
+    reports = marc.goto("/agent/rapports")
+    by_desk = reports.get_by_role(
+        "table", name="Notes données aux réponses des tickets, par bureau"
+    )
+    expect(by_desk.get_by_role("row").filter(has_text="Mairie de Valbourg")).to_contain_text(
+        "2 / 5"
+    )
+    by_category = reports.get_by_role(
+        "table", name="Notes données aux réponses des tickets, par catégorie"
+    )
+    expect(by_category.get_by_role("row").nth(1)).to_contain_text("2 / 5")
+    accessibility(reports)
 
     # The e-mails (the team's, both replies to alice) never carry the note.
     deadline = time.monotonic() + 15

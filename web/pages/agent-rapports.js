@@ -2,7 +2,8 @@
 // waiting, overdue now); for the support, ClaudIA's knowledge gaps (questions
 // she did not understand, grouped by spelling; answers rated not useful; the
 // suggestions that spared a ticket) and the chat ratings per category and per
-// advisor. Each chart has its table (what screen readers read) and each table
+// advisor; the emitters' ratings of the tickets' answers, per desk and category
+// (GET /desk/satisfaction: all ratings received). Each chart has its table (what screen readers read) and each table
 // its CSV export.
 
 import { ApiError, api } from '../lib/api.js';
@@ -53,8 +54,12 @@ export async function render(main, { session }) {
 
   async function load() {
     let report;
+    let rated;
     try {
-      report = await api.get('/agent/reports', { query: { from: form.elements.from.value, to: form.elements.to.value } });
+      [report, rated] = await Promise.all([
+        api.get('/agent/reports', { query: { from: form.elements.from.value, to: form.elements.to.value } }),
+        api.get('/desk/satisfaction'),
+      ]);
     } catch (error) {
       if (error instanceof ApiError && error.status === 422) showErrors(form, error);
       else content.replaceChildren(alertBox('error', 'Le rapport n’a pas pu être chargé', error instanceof ApiError ? error.userMessage : String(error)));
@@ -66,6 +71,7 @@ export async function render(main, { session }) {
     content.replaceChildren(...[
       h('p', {}, `Période : ${period}.`),
       tickets(report.tickets, period),
+      ticketRatings(rated),
       report.knowledge_gaps ? gaps(report.knowledge_gaps, period) : null,
       report.chat_ratings ? chats(report.chat_ratings) : null,
       leftOut(report),
@@ -83,6 +89,26 @@ function tickets(figures, period) {
       columns: ['Catégorie', 'Reçus', 'En attente du bureau', 'En retard'],
       rows: items.map((item) => [item.label, item.received, item.waiting, item.overdue]),
       filename: 'tickets-par-categorie.csv',
+    }));
+}
+
+function ticketRatings(found) {
+  const average = (figure) => (figure.average === null ? '—' : `${number(figure.average)} / 5`);
+  return h('section', { 'aria-labelledby': 'titre-satisfaction-tickets' },
+    h('h2', { id: 'titre-satisfaction-tickets' }, 'Satisfaction des usagers sur les tickets'),
+    h('p', {}, `Moyennes de toutes les notes données aux réponses (${found.overall.count} ${found.overall.count > 1 ? 'notes' : 'note'}, moyenne ${average(found.overall)}).`),
+    block('Notes des tickets par bureau', {
+      caption: 'Notes données aux réponses des tickets, par bureau',
+      columns: ['Bureau', 'Tickets notés', 'Note moyenne'],
+      rows: found.by_desk.map((item) => [item.designation, item.count, average(item)]),
+      filename: 'notes-tickets-par-bureau.csv',
+    }),
+    block('Notes des tickets par catégorie', {
+      chart: barChart(found.by_category, (item) => item.label || item.category, [{ key: 'average', label: 'Note moyenne' }], { max: 5 }),
+      caption: 'Notes données aux réponses des tickets, par catégorie',
+      columns: ['Catégorie', 'Tickets notés', 'Note moyenne'],
+      rows: found.by_category.map((item) => [item.label || item.category, item.count, average(item)]),
+      filename: 'notes-tickets-par-categorie.csv',
     }));
 }
 
