@@ -104,6 +104,19 @@ class UserDirectory(Protocol):
     def user(self, user_id: str) -> UserWithOrganisations | None: ...
 
 
+class MemberDirectory(UserDirectory, Protocol):
+    """Who a user is, and the business objects of the organisations they still belong to
+    (what the assistant reads: the DynamoDB directory, or an in-memory fake)."""
+
+    def member_business_objects(
+        self, user_id: str, organisation_ids: Iterable[str], numbers: Iterable[str]
+    ) -> list[BusinessObject]: ...
+
+    def received_business_objects(
+        self, user_id: str, organisation_ids: Iterable[str], numbers: Iterable[str]
+    ) -> list[BusinessObject]: ...
+
+
 class DirectoryRepository:
     """Reads (and, for seeding, writes) the directory table.
 

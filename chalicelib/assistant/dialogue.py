@@ -65,7 +65,7 @@ from chalicelib.assistant.records import (
 )
 from chalicelib.assistant.store import ConversationStore
 from chalicelib.auth import Identity
-from chalicelib.directory import DirectoryRepository
+from chalicelib.directory import MemberDirectory
 from chalicelib.shared.errors import ConflictError, InvalidFieldsError, NotFoundError
 from chalicelib.shared.models import Model
 
@@ -90,7 +90,7 @@ class AssistantAdapters:
     """What the dialogue reads and writes through (built by chalicelib/endpoints/wiring.py)."""
 
     store: ConversationStore
-    directory: DirectoryRepository
+    directory: MemberDirectory
     tickets: LatestTickets
     hours: LiveChatHours
 
