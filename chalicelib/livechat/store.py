@@ -154,7 +154,8 @@ class LiveChatStore(Protocol):
         ...
 
     def subscribe(self, connection_id: str, session_id: str) -> None:
-        """The connection follows the chat (the chat lists it in `connections`)."""
+        """The connection follows the chat (the chat lists it in `connections`); a
+        connection that no longer exists follows nothing."""
         ...
 
     def unsubscribe(self, connection_id: str, session_id: str) -> None:
@@ -453,12 +454,23 @@ class DynamoLiveChatStore:
         return None if item is None else Connection.model_validate(item)
 
     def subscribe(self, connection_id: str, session_id: str) -> None:
-        """Follow a chat: the connection remembers it, the chat lists the connection."""
-        self._table.update_item(
-            Key=connection_key(connection_id),
-            UpdateExpression="SET session_id = :id",
-            ExpressionAttributeValues={":id": session_id},
-        )
+        """Follow a chat: the connection remembers it, the chat lists the connection.
+
+        A connection deleted meanwhile (its disconnect raced this) follows nothing: the
+        condition keeps the update from making a partial connection item that no TTL
+        or disconnect would ever delete.
+        """
+        try:
+            self._table.update_item(
+                Key=connection_key(connection_id),
+                UpdateExpression="SET session_id = :id",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":id": session_id},
+            )
+        except Exception as error:
+            if condition_failed(error):
+                return
+            raise
         self._table.update_item(
             Key=session_key(session_id),
             UpdateExpression="ADD connections :connection",

@@ -296,9 +296,10 @@ class FakeLiveChatStore:
 
     def subscribe(self, connection_id: str, session_id: str) -> None:
         with STATE_LOCK:
-            # UpdateItem without a condition: it makes the item if there is none.
-            key = connection_key(connection_id)
-            self._items.setdefault(_key(key), dict(key))["session_id"] = session_id
+            connection = self._items.get(_key(connection_key(connection_id)))
+            if connection is None:
+                return
+            connection["session_id"] = session_id
             stored = self._items.get(_key(session_key(session_id)))
             if stored is None:
                 raise ConditionFailedError(f"chat {session_id} does not exist")

@@ -521,6 +521,16 @@ class LiveChatStoreContract:
 
         assert chats.read("s1").connections == set()
 
+    def test_a_connection_gone_before_it_subscribes_follows_nothing(self, chats: Chats) -> None:
+        chats.create(chat("s1"))
+        chats.store.save_connection(Connection(connection_id="c1", connected_at=at(9)))
+        chats.store.forget_connection("c1")
+
+        chats.store.subscribe("c1", "s1")
+
+        assert chats.store.connection("c1") is None
+        assert chats.read("s1").connections == set()
+
     def test_subscribing_to_an_unknown_chat_fails_its_condition(self, chats: Chats) -> None:
         chats.store.save_connection(Connection(connection_id="c1", connected_at=at(9)))
 
