@@ -9,8 +9,8 @@ clients (chalicelib/shared/aws.py), so nothing here touches AWS at import time.
 
 Each factory imports its area when first called: one Lambda function serves
 every route, and a cold start should pay only for the area of the route it
-serves (importing every area costs ~70 ms with bytecode compiled, ~120 ms
-without; see the README, "Cold start").
+serves (importing every area and edge module costs ~170 ms with bytecode
+compiled; see the README, "Cold start").
 """
 
 from __future__ import annotations
