@@ -124,7 +124,8 @@ def test_a_cursor_round_trips_and_only_for_its_own_partition(rest: dict[str, str
 
 
 def test_a_cursor_of_json_that_is_not_an_object_of_strings_is_a_422() -> None:
-    for value in ([], "x", 1, {"pk": 1}, {"pk": "USER#alice", "sk": None}):
+    values: list[object] = [[], "x", 1, {"pk": 1}, {"pk": "USER#alice", "sk": None}]
+    for value in values:
         cursor = base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
         try:
             decode_cursor(cursor, PARTITION)
