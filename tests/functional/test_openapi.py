@@ -65,4 +65,4 @@ def test_anonymous_routes_are_exactly_those_the_contract_allows(client: Any) -> 
         for method, operation in operations.items()
         if {} in operation["security"]
     }
-    assert anonymous <= contract_anonymous
+    assert anonymous == contract_anonymous
