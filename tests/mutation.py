@@ -128,7 +128,7 @@ TARGETS: dict[str, Target] = {
     ),
 }
 # Besides `chalicelib` (mutmut's source path) and `tests`, what the tests import or read.
-ALSO_COPY = ["app.py", "infra", ".chalice", "docs", "web"]
+ALSO_COPY = ["app.py", "infra", ".chalice", "docs", "web", "bench"]
 KILLED_STATUSES = {"killed", "timeout"}
 RESULT_LINE = re.compile(r"^\s*(?P<name>\S+__mutmut_\d+): (?P<status>.+?)\s*$")
 
