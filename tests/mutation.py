@@ -45,7 +45,11 @@ TARGETS: dict[str, Target] = {
     # public_jwks) nor the JWKS download (fetch_json), which the local and test stages use.
     "auth": Target(
         ("chalicelib/auth.py",),
-        ("tests/unit/test_auth.py", "tests/unit/test_token_boundaries.py"),
+        (
+            "tests/unit/test_auth.py",
+            "tests/unit/test_token_boundaries.py",
+            "tests/unit/test_token_claims.py",
+        ),
         tuple(
             f"chalicelib.auth.{name}__mutmut_*"
             for name in (
