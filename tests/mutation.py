@@ -88,6 +88,7 @@ TARGETS: dict[str, Target] = {
         (
             "tests/unit/test_livechat_calendar.py",
             "tests/unit/livechat/test_calendar_properties.py",
+            "tests/unit/livechat/test_calendar_edges.py",
         ),
     ),
     "chat_access": Target(
