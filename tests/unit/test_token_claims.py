@@ -56,7 +56,7 @@ def test_only_rsa_signing_keys_with_a_kid_are_taken_from_a_jwks() -> None:
 
 
 def test_a_jwks_key_in_bad_base64_is_refused_as_unreadable() -> None:
-    with pytest.raises(UnauthorizedError, match="Jeton illisible"):
+    with pytest.raises(UnauthorizedError, match=r"^Jeton illisible\.$"):
         keys_from_jwks({"keys": [_jwk("bad", n="***")]})
 
 
@@ -90,7 +90,7 @@ def test_a_role_is_required_by_name() -> None:
 
     agent.require_role("business_agents", "support_agents")
     assert agent.has_role("support_agents") and not agent.has_role("business_agents")
-    with pytest.raises(ForbiddenError, match="réservée à : business_agents."):
+    with pytest.raises(ForbiddenError, match=r"^Cette action est réservée à : business_agents\.$"):
         agent.require_role("business_agents")
 
 
@@ -101,7 +101,9 @@ def test_no_authorization_header_is_an_anonymous_caller(header: str | None) -> N
 
 @pytest.mark.parametrize("header", ["Basic YWxpY2U6cHc=", "Bearer", "Bearer    ", "Token abc"])
 def test_an_authorization_header_that_is_not_a_bearer_token_is_refused(header: str) -> None:
-    with pytest.raises(UnauthorizedError, match="Bearer <jeton>"):
+    with pytest.raises(
+        UnauthorizedError, match=r"^En-tête Authorization attendu : Bearer <jeton>\.$"
+    ):
         authenticate(header)
 
 
@@ -120,7 +122,7 @@ def test_a_bearer_token_of_the_stage_gives_its_identity(signing_key: str) -> Non
         assert authenticate(header) == Identity(
             user_id="alice", email="alice@example.fr", roles=frozenset({"support_agents"})
         )
-    with pytest.raises(UnauthorizedError, match="Signature invalide"):
+    with pytest.raises(UnauthorizedError, match=r"^Signature invalide\.$"):
         authenticate(f"Bearer {raw[:-4]}AAAA")
 
 

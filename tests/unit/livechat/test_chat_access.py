@@ -50,7 +50,8 @@ ANONYMOUS_B = chat("chat-b", token_hash=hash_token(TOKEN_B))
 def part(session: ChatSession, caller: Caller) -> str | None:
     try:
         return participant(session, caller)
-    except NotFoundError:
+    except NotFoundError as refused:
+        assert refused.detail == "Conversation introuvable."
         return None
 
 
@@ -122,9 +123,13 @@ def test_the_right_token_makes_a_logged_in_caller_the_chats_user() -> None:
 def test_only_the_advisor_who_accepted_may_act_as_its_advisor() -> None:
     assert require_advisor_of(ANONYMOUS_A, ACTORS["sophie"]) == ACTORS["sophie"]
     for caller in (ACTORS["paul"], ACTORS["alice"], None):
-        with pytest.raises(ForbiddenError, match="suivie par un autre conseiller"):
+        with pytest.raises(
+            ForbiddenError, match=r"^Cette conversation est suivie par un autre conseiller\.$"
+        ):
             require_advisor_of(ANONYMOUS_A, caller)
-    with pytest.raises(ForbiddenError, match="suivie par un autre conseiller"):
+    with pytest.raises(
+        ForbiddenError, match=r"^Cette conversation est suivie par un autre conseiller\.$"
+    ):
         require_advisor_of(ANONYMOUS_B, ACTORS["sophie"])
 
 
@@ -134,7 +139,7 @@ def test_a_chat_that_does_not_exist_is_a_404() -> None:
             return ALICES_CHAT if session_id == "chat-alice" else None
 
     assert load(Store(), "chat-alice") == ALICES_CHAT  # type: ignore[arg-type]
-    with pytest.raises(NotFoundError, match="Conversation introuvable"):
+    with pytest.raises(NotFoundError, match=r"^Conversation introuvable\.$"):
         load(Store(), "chat-nowhere")  # type: ignore[arg-type]
 
 
