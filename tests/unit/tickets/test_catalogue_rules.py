@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from chalicelib.livechat.models import categories, category
-from chalicelib.routing.catalogue import get_catalogue, published_catalogue
-from chalicelib.shared.errors import InvalidFieldsError
+from chalicelib.routing.catalogue import get_catalogue, parse_catalogue, published_catalogue
+from chalicelib.shared.errors import ForbiddenError, InvalidFieldsError
 from chalicelib.tickets.context import TicketContext
 from chalicelib.tickets.help import help_problems, load_solutions
 from chalicelib.tickets.views import RecipientOut
@@ -259,3 +259,126 @@ def test_every_livechat_category_offers_a_ticket_pair_of_the_catalogue() -> None
     assert {(c, s) for _, _, c, s in LIVECHAT_CATEGORIES} <= pairs
     assert category("INCONNUE") is None
     assert [category(code) for code, _, _, _ in LIVECHAT_CATEGORIES] == list(categories())
+
+
+# Each refusal of a submission: (changes to alice's request, field, message shown).
+REFUSALS: list[tuple[dict[str, Any], str, str]] = [
+    (
+        {"category": "FACTURE", "subcategory": "M20"},
+        "object_number",
+        "Le numéro de l'objet (facture, mémoire…) est obligatoire.",
+    ),
+    (
+        {"object_number": "FA-2026-0003"},
+        "object_number",
+        "Cette sous-catégorie ne porte pas sur un objet : retirez le numéro.",
+    ),
+    (
+        {"recipient_organisation_id": "org-mairie-valbourg"},
+        "recipient_organisation_id",
+        "Le support outil traite cette demande : ne nommez pas de destinataire.",
+    ),
+    (
+        {
+            "category": "FACTURE",
+            "subcategory": "M20",
+            "object_number": "FA-2026-0003",
+            "recipient_organisation_id": "org-ch-valbourg",
+        },
+        "recipient_organisation_id",
+        "Ce destinataire n'est pas celui de l'objet indiqué.",
+    ),
+    (
+        {"category": "FACTURE", "subcategory": "M23"},
+        "recipient_organisation_id",
+        "Indiquez l'entité publique destinataire.",
+    ),
+    (
+        {
+            "category": "FACTURE",
+            "subcategory": "M23",
+            "recipient_organisation_id": "org-atelier-dupont",
+        },
+        "recipient_organisation_id",
+        "Entité publique inconnue.",
+    ),
+    (
+        {"category": "FACTURE", "subcategory": "M20", "object_number": "FA-2026-9999"},
+        "object_number",
+        "Aucun objet de ce numéro n'a été émis par cette structure.",
+    ),
+    (
+        {"category": "MEMOIRE", "subcategory": "M30", "object_number": "FA-2026-0003"},
+        "object_number",
+        "Ce numéro ne désigne pas un objet de cette catégorie.",
+    ),
+    ({"category": "INCONNUE"}, "category", "Catégorie inconnue."),
+    (
+        {"subcategory": "M20"},
+        "subcategory",
+        "Cette sous-catégorie n'existe pas dans la catégorie choisie.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), REFUSALS)
+def test_each_refused_submission_names_its_field_and_says_why(
+    ctx: TicketContext, changes: dict[str, Any], field: str, message: str
+) -> None:
+    body = {
+        "organisation_id": "org-boulangerie-martin",
+        "category": "CONNEXION",
+        "subcategory": "S02",
+        "title": "Une demande",
+        "description": "Le détail de la demande, assez long pour être accepté.",
+        **changes,
+    }
+
+    with pytest.raises(InvalidFieldsError) as refused:
+        submitted(ctx, body, ALICE, NOW)
+
+    assert [(e.field, e.message) for e in refused.value.errors] == [(field, message)]
+
+
+def test_a_ticket_for_an_organisation_the_emitter_does_not_belong_to_is_forbidden(
+    ctx: TicketContext,
+) -> None:
+    body = {
+        "organisation_id": "org-atelier-dupont",
+        "category": "CONNEXION",
+        "subcategory": "S02",
+        "title": "Une demande",
+        "description": "Le détail de la demande, assez long pour être accepté.",
+    }
+
+    with pytest.raises(ForbiddenError, match=r"^Vous n'êtes pas rattaché à cette structure\.$"):
+        submitted(ctx, body, ALICE, NOW)
+
+
+def test_an_offline_request_for_a_connected_only_subcategory_says_why() -> None:
+    with pytest.raises(InvalidFieldsError) as refused:
+        get_catalogue().find_offline("FACTURE", "S20")
+
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        ("subcategory", "Cette demande nécessite d'être connecté au portail.")
+    ]
+
+
+def test_a_catalogue_is_read_from_its_yaml_text() -> None:
+    text = """
+categories:
+  - code: C
+    label: Une catégorie
+    object_kind: invoice
+    subcategories:
+      - {code: S1, label: Une sous-catégorie, recipient: support, object_number: none,
+         connected_only: true}
+help_problems:
+  - {code: p, label: Un problème, subcategory: S1}
+"""
+
+    catalogue = parse_catalogue(text)
+
+    assert [(c.code, c.object_kind) for c in catalogue.categories] == [("C", "invoice")]
+    assert catalogue.find("C", "S1")[1].connected_only is True
+    assert catalogue.help_problem("p") is not None
