@@ -161,3 +161,80 @@ def test_a_key_too_small_for_the_sha256_encoding_never_verifies() -> None:
     small = RsaPublicKey(n=(1 << 479) + 1, e=3)
 
     assert not rs256_signature_is_valid(small, b"a.b", (2).to_bytes(60, "big"))
+
+
+def test_a_role_refusal_lists_every_role_accepted() -> None:
+    with pytest.raises(
+        ForbiddenError, match=r"^Cette action est réservée à : business_agents, support_agents\.$"
+    ):
+        Identity(user_id="alice").require_role("business_agents", "support_agents")
+
+
+def test_the_jwks_refresh_interval_counts_from_the_last_fetch(signing_key: str) -> None:
+    fetched: list[str] = []
+    clock = [1000.0]
+
+    def fetch(url: str) -> dict[str, Any]:
+        fetched.append(url)
+        return public_jwks(signing_key)
+
+    store = JwksKeyStore("https://issuer/jwks", fetch, clock=lambda: clock[0])
+    store.key_for("unknown")
+    clock[0] = 1059.9
+    store.key_for("unknown")
+    assert len(fetched) == 1
+    clock[0] = 1060.0
+    store.key_for("unknown")
+    assert len(fetched) == 2
+
+
+def test_a_header_that_is_base64_but_not_json_is_unreadable(signing_key: str) -> None:
+    from chalicelib.auth import StaticKeyStore, verify_token
+
+    keys = StaticKeyStore(keys_from_jwks(public_jwks(signing_key)))
+    raw = mint_token(signing_key, issuer="i", audience="a", user_id="alice", now=datetime.now(UTC))
+    not_json = base64.urlsafe_b64encode(b"{not json").decode().rstrip("=")
+
+    for broken in (f"{not_json}.{raw.split('.', 1)[1]}", f"{raw.rsplit('.', 2)[0]}.{not_json}.x"):
+        with pytest.raises(UnauthorizedError, match=r"^Jeton illisible\.$"):
+            verify_token(broken, keys, issuer="i", audience="a")
+
+
+def test_a_token_without_kid_finds_no_signing_key(signing_key: str) -> None:
+    import jwt
+    from jwt.algorithms import RSAAlgorithm
+
+    from chalicelib.auth import StaticKeyStore, verify_token
+
+    [public] = keys_from_jwks(public_jwks(signing_key)).values()
+    private: Any = RSAAlgorithm.from_jwk(signing_key)
+    now = int(datetime.now(UTC).timestamp())
+    claims = {"sub": "alice", "iss": "i", "aud": "a", "token_use": "id", "iat": now,
+              "exp": now + 60}  # fmt: skip
+    raw = jwt.encode(claims, private, algorithm="RS256", headers={})
+    assert "kid" not in jwt.get_unverified_header(raw)
+
+    with pytest.raises(UnauthorizedError, match=r"^Clé de signature inconnue\.$"):
+        verify_token(raw, StaticKeyStore({"None": public}), issuer="i", audience="a")
+
+
+def test_the_shortest_padding_the_standard_allows_is_accepted() -> None:
+    # RFC 8017: at least 8 bytes of 0xFF. A 496-bit key leaves exactly 8 for SHA-256.
+    import hashlib
+
+    from sympy import randprime
+
+    from chalicelib.auth import SHA256_DIGEST_INFO
+
+    while True:
+        p, q = randprime(2**247, 2**248), randprime(2**247, 2**248)
+        n = p * q
+        if n.bit_length() == 496 and (p - 1) % 65537 and (q - 1) % 65537:
+            break
+    d = pow(65537, -1, (p - 1) * (q - 1))
+    message = b"header.payload"
+    encoded = b"\x00\x01" + b"\xff" * 8 + b"\x00" + SHA256_DIGEST_INFO
+    encoded += hashlib.sha256(message).digest()
+    signature = pow(int.from_bytes(encoded, "big"), d, n).to_bytes(62, "big")
+
+    assert rs256_signature_is_valid(RsaPublicKey(n=n, e=65537), message, signature)
