@@ -221,7 +221,6 @@ def test_a_token_without_kid_finds_no_signing_key(signing_key: str) -> None:
 def test_the_shortest_padding_the_standard_allows_is_accepted() -> None:
     # RFC 8017: at least 8 bytes of 0xFF. A 496-bit key leaves exactly 8 for SHA-256.
     import hashlib
-
     import random
 
     from chalicelib.auth import SHA256_DIGEST_INFO
