@@ -116,6 +116,7 @@ TARGETS: dict[str, Target] = {
             "tests/unit/tickets/test_help_requests.py",
             "tests/unit/tickets/test_ownership.py",
             "tests/unit/attachments/test_upload_tokens.py",
+            "tests/unit/attachments/test_claim_rules.py",
         ),
         # Who owns an upload and who gets a download link; not the upload checks.
         tuple(
