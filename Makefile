@@ -80,7 +80,7 @@ bench: $(STAMP) $(NODE_STAMP) chromium
 	@for script in bench/[!_]*.py; do $(BIN)/python $$script || exit 1; done
 
 # mutmut over the critical modules, against the unit (and fast functional) tests that
-# cover each; prints one JSON line of scores per module. Slow (tens of minutes on
+# cover each; prints one JSON line of scores per module. Slow (8 to 35 minutes on
 # 2 cores): not run by CI. `make mutation MODULES="auth calendar"` runs some only.
 mutation: $(STAMP)
 	@$(BIN)/python -m tests.mutation $(MODULES)
