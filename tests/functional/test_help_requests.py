@@ -153,10 +153,10 @@ def test_rate_limit_resets_with_the_next_window(
     client: Any, frozen_clock: Callable[[str], Any]
 ) -> None:
     frozen_clock("2026-12-04T10:15:00+01:00")
-    for n in range(6):
-        _ask(client, {"title": f"Demande {n}"})
+    first_window = [_ask(client, {"title": f"Demande {n}"}).status_code for n in range(6)]
     frozen_clock("2026-12-04T11:00:00+01:00")
 
+    assert first_window == [201] * 5 + [429]
     assert _ask(client, {"title": "Demande suivante"}).status_code == 201
 
 

@@ -369,8 +369,16 @@ def test_a_missing_conversation_leaves_the_chat_working(
     frozen_clock(OPEN_FRIDAY)
 
     response = open_chat(client, auth, conversation_id="conv-nowhere")
+    session_id = body(response)["session_id"]
+    path = f"/livechat/sessions/{session_id}/messages"
+    posted = post(client, path, {"text": "Bonjour, une question sur une facture."}, auth("alice"))
+    read = body(client.http.get(f"{path}?after=0", headers=auth("alice")))
+    seen = body(client.http.get(f"/livechat/sessions/{session_id}", headers=auth("sophie")))
 
     assert response.status_code == 201
+    assert posted.status_code == 201
+    assert [m["text"] for m in read["messages"]] == ["Bonjour, une question sur une facture."]
+    assert (seen["transcript"], seen["conversation_id"]) == ([], None)
 
 
 # Who may read and write ------------------------------------------------------------------

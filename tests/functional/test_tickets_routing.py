@@ -178,7 +178,8 @@ def test_a_message_that_keeps_failing_ends_in_the_dead_letter_queue(
         messages = routing.receive("support")
         if not messages:
             break
-        with pytest.raises(BatchItemFailedError):  # reported, so that SQS redelivers it
+        # Reported, so that SQS redelivers it: here, the message's schema is unknown.
+        with pytest.raises(BatchItemFailedError):
             routing.invoke_consumer("support", messages[0]["Body"], messages[0]["ReceiptHandle"])
         failures += 1
 

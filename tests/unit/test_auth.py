@@ -45,13 +45,13 @@ def token(key: str, now: datetime | None = None, **overrides: Any) -> str:
         user_id="alice",
         email="alice@example.fr",
         groups=["support_agents"],
-        now=now or datetime.now(UTC),
+        now=now or NOW,
         **overrides,
     )
 
 
-def verify(raw: str, keys: StaticKeyStore) -> dict[str, Any]:
-    return verify_token(raw, keys, issuer=ISSUER, audience=AUDIENCE)
+def verify(raw: str, keys: StaticKeyStore, now: datetime = NOW) -> dict[str, Any]:
+    return verify_token(raw, keys, issuer=ISSUER, audience=AUDIENCE, now=now)
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -71,38 +71,39 @@ def test_an_access_token_is_checked_against_client_id(key: str, keys: StaticKeyS
     wrong = token(key, extra_claims={"token_use": "access", "aud": None, "client_id": "other"})
 
     assert verify(good, keys)["client_id"] == AUDIENCE
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match="Jeton destiné à une autre application"):
         verify(wrong, keys)
 
 
 def test_expired_token_is_refused(key: str, keys: StaticKeyStore) -> None:
-    expired = token(key, now=datetime.now(UTC) - timedelta(hours=2))
+    # Boundaries (at, just before, just after): tests/unit/test_token_boundaries.py.
+    expired = token(key, now=NOW - timedelta(hours=2))
 
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match="Jeton expiré"):
         verify(expired, keys)
 
 
 def test_token_not_yet_valid_is_refused(key: str, keys: StaticKeyStore) -> None:
-    future = token(key, now=datetime.now(UTC) + timedelta(minutes=10))
+    future = token(key, now=NOW + timedelta(minutes=10))
 
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match="Jeton pas encore valide"):
         verify(future, keys)
 
 
 def test_wrong_issuer_is_refused(key: str, keys: StaticKeyStore) -> None:
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match="Émetteur du jeton refusé"):
         verify(token(key, issuer="https://evil.example"), keys)
 
 
 def test_wrong_audience_is_refused(key: str, keys: StaticKeyStore) -> None:
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match="Jeton destiné à une autre application"):
         verify(token(key, audience="another-app"), keys)
 
 
 def test_unknown_kid_is_refused(keys: StaticKeyStore) -> None:
     other_key = generate_signing_key()
 
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match="Clé de signature inconnue"):
         verify(token(other_key), keys)
 
 
@@ -128,7 +129,7 @@ def test_hs256_signed_with_the_public_key_is_refused(key: str, keys: StaticKeySt
     mac = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
     forged = signing_input + "." + base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match="Algorithme de signature refusé"):
         verify(forged, keys)
 
 
@@ -137,7 +138,7 @@ def test_alg_none_is_refused(key: str, keys: StaticKeyStore) -> None:
     claims = jwt.decode(token(key), options={"verify_signature": False})
     unsigned = _b64({"alg": "none", "kid": header["kid"], "typ": "JWT"}) + "." + _b64(claims) + "."
 
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match="Algorithme de signature refusé"):
         verify(unsigned, keys)
 
 
@@ -147,12 +148,12 @@ def test_tampered_payload_is_refused(key: str, keys: StaticKeyStore) -> None:
     claims["cognito:username"] = "mallory"
     tampered = f"{head}.{_b64(claims)}.{signature}"
 
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match="Signature invalide"):
         verify(tampered, keys)
 
 
-def test_token_without_token_use_is_refused(key: str, keys: StaticKeyStore) -> None:
-    with pytest.raises(UnauthorizedError):
+def test_a_refresh_token_is_refused(key: str, keys: StaticKeyStore) -> None:
+    with pytest.raises(UnauthorizedError, match="Type de jeton refusé"):
         verify(token(key, extra_claims={"token_use": "refresh"}), keys)
 
 
@@ -168,11 +169,11 @@ def test_jwks_is_fetched_once_and_refreshed_on_an_unknown_kid(key: str) -> None:
 
     store = JwksKeyStore("https://issuer/.well-known/jwks.json", fetch, clock=lambda: clock[0])
 
-    verify_token(token(key), store, issuer=ISSUER, audience=AUDIENCE)
-    verify_token(token(key), store, issuer=ISSUER, audience=AUDIENCE)
+    verify_token(token(key), store, issuer=ISSUER, audience=AUDIENCE, now=NOW)
+    verify_token(token(key), store, issuer=ISSUER, audience=AUDIENCE, now=NOW)
     assert len(fetched) == 1
     clock[0] = 120.0
-    verify_token(token(rotated), store, issuer=ISSUER, audience=AUDIENCE)
+    verify_token(token(rotated), store, issuer=ISSUER, audience=AUDIENCE, now=NOW)
     assert len(fetched) == 2
 
 
@@ -187,8 +188,8 @@ def test_unknown_kids_do_not_refetch_the_jwks_on_every_request(key: str) -> None
     stranger = generate_signing_key()
 
     for _ in range(3):
-        with pytest.raises(UnauthorizedError):
-            verify_token(token(stranger), store, issuer=ISSUER, audience=AUDIENCE)
+        with pytest.raises(UnauthorizedError, match="Clé de signature inconnue"):
+            verify_token(token(stranger), store, issuer=ISSUER, audience=AUDIENCE, now=NOW)
     assert len(fetched) == 1
 
 
@@ -225,9 +226,11 @@ def test_a_signature_larger_than_the_modulus_is_refused(key: str, keys: StaticKe
 
 
 def test_garbage_segments_are_refused(keys: StaticKeyStore) -> None:
-    for garbage in ("a.b", "a.b.c.d", "!!!.###.$$$", _b64({"alg": "RS256"}) + ".x.y"):
-        with pytest.raises(UnauthorizedError):
+    for garbage in ("a.b", "a.b.c.d", "!!!.###.$$$"):
+        with pytest.raises(UnauthorizedError, match="Jeton illisible"):
             verify(garbage, keys)
+    with pytest.raises(UnauthorizedError, match="Clé de signature inconnue"):
+        verify(_b64({"alg": "RS256"}) + ".x.y", keys)
 
 
 def test_verifying_a_token_does_not_import_cryptography() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time as timer
 from datetime import date, datetime, time
 
 import pytest
@@ -169,24 +168,6 @@ def test_holidays_package_is_not_imported_by_the_app() -> None:
     )
 
     assert result.stdout.strip() == "False"
-
-
-def test_is_open_checks_are_fast_when_warm(calendar: WorkingCalendar) -> None:
-    instants = [
-        at(f"2026-12-{day:02d}T{hour:02d}:15:00+01:00")
-        for day in range(1, 29)
-        for hour in range(24)
-    ]
-    for instant in instants:
-        calendar.is_open_at(instant)
-
-    started = timer.perf_counter()
-    for _ in range(20):
-        for instant in instants:
-            calendar.is_open_at(instant)
-    rate = 20 * len(instants) / (timer.perf_counter() - started)
-
-    assert rate > 50_000
 
 
 # Working days (the tickets' reminders count them)

@@ -46,6 +46,7 @@ def test_every_catalogue_topic_has_exactly_one_entry() -> None:
     base_ids = [topic.id for topic in load_knowledge_base().topics]
     missing = sorted(set(catalogue_ids()) - set(base_ids))
     assert missing == []
+    assert len(base_ids) == len(set(base_ids)), "a topic has two entries"
     assert sorted(base_ids) == sorted(catalogue_ids())
 
 
