@@ -26,7 +26,6 @@ from tests.functional.assistant.test_assistant_dialogue import (
     Headers,
     answer,
     ask,
-    labels,
     start,
 )
 
@@ -42,7 +41,7 @@ def test_an_unsure_question_offers_its_candidate_topics_as_buttons(client: Any) 
     assert reply["text"] == "Votre question porte-t-elle sur l'un de ces sujets ?"
     assert reply["topic"] is None and reply["escalation"] is None
     assert 1 <= len(reply["suggestions"]) <= 3
-    assert labels("compte.double_authentification")[0] in reply["suggestions"]
+    assert "La double authentification" in reply["suggestions"]
 
 
 def test_a_click_on_an_offered_topic_answers_it_and_nothing_counts_as_not_understood(
@@ -52,7 +51,7 @@ def test_a_click_on_an_offered_topic_answers_it_and_nothing_counts_as_not_unders
     conversation_id = start(client)["conversation_id"]
     first = answer(client, conversation_id, UNSURE)
     second = answer(client, conversation_id, UNSURE)  # two offers: still no escalation
-    label = labels("compte.double_authentification")[0]
+    label = "La double authentification"
 
     reply = answer(client, conversation_id, label)
 
@@ -88,14 +87,14 @@ def test_a_support_agent_is_greeted_for_their_work_not_for_their_invoices(
 
     assert "vos factures" not in sophie["messages"][0]["text"]
     assert "base de connaissances" in sophie["messages"][0]["text"]
-    assert sophie["suggestions"] == labels(
-        "compte.compte_bloque",
-        "compte.mot_de_passe_oublie",
-        "structure.rattachement",
-        "facture.rejetee",
-    )
+    assert sophie["suggestions"] == [
+        "Mon compte est bloqué",
+        "Réinitialiser mon mot de passe",
+        "Me rattacher à une structure",
+        "Ma facture est rejetée",
+    ]
     assert "sollicitations" in marc["messages"][0]["text"]
-    assert labels("entite_publique.sollicitations_recues")[0] in marc["suggestions"]
+    assert "Sollicitations reçues" in marc["suggestions"]
 
 
 def test_mes_tickets_lists_the_callers_own_tickets(client: Any, auth: Headers) -> None:

@@ -13,6 +13,7 @@ import base64
 import json
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,8 @@ from chalicelib.shared.text import fold
 
 FAST = settings(max_examples=200, deadline=None)
 PARTITION = {"pk": "USER#alice"}
+# The key attributes of a base-table page besides its partition.
+OTHERS = ("sk",)
 # French letters with and without their accents.
 ACCENTED = {"é": "e", "è": "e", "ê": "e", "à": "a", "â": "a", "ç": "c", "î": "i", "ï": "i",
             "ô": "o", "ù": "u", "û": "u", "ë": "e", "É": "E", "À": "A", "Ç": "C"}  # fmt: skip
@@ -86,7 +89,7 @@ def test_a_cursor_of_any_bytes_is_a_pinned_key_or_a_422_on_cursor(raw: bytes) ->
     cursor = raw.decode("latin-1")
 
     try:
-        key = decode_cursor(cursor, PARTITION)
+        key = decode_cursor(cursor, PARTITION, OTHERS)
     except InvalidFieldsError as refused:
         assert [e.field for e in refused.errors] == ["cursor"]
         return
@@ -101,7 +104,7 @@ def test_any_base64_encoded_bytes_decode_to_a_pinned_key_or_a_422(raw: bytes) ->
     cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     try:
-        key = decode_cursor(cursor, PARTITION)
+        key = decode_cursor(cursor, PARTITION, OTHERS)
     except InvalidFieldsError as refused:
         assert [e.field for e in refused.errors] == ["cursor"]
         return
@@ -114,9 +117,18 @@ def test_a_cursor_round_trips_and_only_for_its_own_partition(rest: dict[str, str
     key = {"pk": "USER#alice", **rest}
     cursor = encode_cursor(key)
 
-    assert decode_cursor(cursor, PARTITION) == key
+    others = tuple(rest)
+    if all(rest.values()):
+        assert decode_cursor(cursor, PARTITION, others) == key
+    else:  # an empty attribute is no key DynamoDB gave
+        with pytest.raises(InvalidFieldsError) as empty:
+            decode_cursor(cursor, PARTITION, others)
+        assert [e.field for e in empty.value.errors] == ["cursor"]
+    with pytest.raises(InvalidFieldsError) as other:  # not the listing's key attributes
+        decode_cursor(cursor, PARTITION, (*others, "gsi9sk"))
+    assert [e.field for e in other.value.errors] == ["cursor"]
     try:
-        decode_cursor(cursor, {"pk": "USER#claire"})
+        decode_cursor(cursor, {"pk": "USER#claire"}, others)
     except InvalidFieldsError as refused:
         assert [e.field for e in refused.errors] == ["cursor"]
     else:
@@ -128,7 +140,7 @@ def test_a_cursor_of_json_that_is_not_an_object_of_strings_is_a_422() -> None:
     for value in values:
         cursor = base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
         try:
-            decode_cursor(cursor, PARTITION)
+            decode_cursor(cursor, PARTITION, OTHERS)
         except InvalidFieldsError as refused:
             assert [e.field for e in refused.errors] == ["cursor"]
         else:
