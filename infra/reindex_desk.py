@@ -1,4 +1,4 @@
-"""One-off backfill of the desk's indexes for tickets written before them (issue 12).
+"""One-off backfill of the desk's indexes for tickets written before them.
 
 `python -m infra.reindex_desk` (with the stage's AWS credentials and TICKETS_TABLE)
 reads every ticket once (a Scan: an operator's one-off, never a request path)

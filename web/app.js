@@ -18,7 +18,7 @@ const ROUTES = [
   ['/support/suivi', 'suivi'],
   ['/local/mailbox', 'boite-mail'],
   ['/accessibilite', 'accessibilite'],
-  // The agents' portal (issue 12): each page checks the role it needs.
+  // The agents' portal: each page checks the role it needs.
   ['/agent/tickets', 'agent-tickets'],
   ['/agent/tickets/:ticketId', 'agent-ticket'],
   ['/agent/reponses-types', 'agent-reponses'],

@@ -263,7 +263,7 @@ def transcript_source(now: datetime) -> TranscriptSource:
     return transcript
 
 
-# The desk (issue 12): its indexes, notes and canned answers, the LiveChat's calendar
+# The desk: its indexes, notes and canned answers, the LiveChat's calendar
 # for ageing, and the assistant's transcripts of the conversations tickets come from
 
 

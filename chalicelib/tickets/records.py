@@ -106,7 +106,7 @@ class TicketRecord(Model):
     reminded_at: datetime | None = None
     resolved_at: datetime | None = None
     satisfaction: Satisfaction | None = None
-    # The desk (issue 12): since when the ticket waits for its recipient (None: since
+    # The desk: since when the ticket waits for its recipient (None: since
     # it was created; chalicelib/tickets/ageing.py), and the assistant conversation
     # it came from (its transcript is shown to the agents).
     awaiting_since: datetime | None = None

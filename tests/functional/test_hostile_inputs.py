@@ -61,9 +61,12 @@ def test_a_conversation_that_outgrows_its_item_is_a_413_not_a_500(
     client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from chalicelib.assistant import dialogue
+    from chalicelib.endpoints import assistant
 
     # The dialogue stops at 60 turns; the store's guard is in bytes, whatever the turns.
     monkeypatch.setattr(dialogue, "MAX_USER_TURNS", 1000)
+    # An anonymous caller's messages per minute are limited too: not what this test is about.
+    monkeypatch.setattr(assistant, "ANONYMOUS_MESSAGES_PER_MINUTE", 1000)
     started = client.http.post("/assistant/conversations", headers=JSON, body="")
     conversation_id = json.loads(started.body)["conversation_id"]
     # Control characters take 6 bytes each in the stored JSON.

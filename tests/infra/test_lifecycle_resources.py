@@ -1,4 +1,4 @@
-"""What issue 13 added to the stack: the notifications queue and its consumer, the mail table,
+"""The tickets' lifecycle in the stack: the notifications queue and its consumer, the mail table,
 the follow-up links' secret, the lifecycle schedule, each function's grants and no more."""
 
 from __future__ import annotations

@@ -33,8 +33,12 @@ def _b64(number: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# A 2048-bit modulus (the least a JWKS key may have); not a real key, never used to verify.
+MODULUS = (1 << 2047) | 0xC0FFEE_1234567
+
+
 def _jwk(kid: str, **fields: Any) -> dict[str, Any]:
-    return {"kty": "RSA", "kid": kid, "n": _b64(0xC0FFEE_1234567), "e": "AQAB", **fields}
+    return {"kty": "RSA", "kid": kid, "n": _b64(MODULUS), "e": "AQAB", **fields}
 
 
 def test_only_rsa_signing_keys_with_a_kid_are_taken_from_a_jwks() -> None:
@@ -45,19 +49,22 @@ def test_only_rsa_signing_keys_with_a_kid_are_taken_from_a_jwks() -> None:
             _jwk("enc", use="enc"),
             _jwk("ec", kty="EC"),
             {k: v for k, v in _jwk("x").items() if k != "kid"},
+            _jwk("short", n=_b64(MODULUS >> 1)),
+            _jwk("e3", e="Aw"),
         ]
     }
 
     keys = keys_from_jwks(jwks)
 
     assert sorted(keys) == ["no-use", "sig"]
-    assert keys["sig"] == RsaPublicKey(n=0xC0FFEE_1234567, e=65537)
-    assert keys_from_jwks({}) == {}
+    assert keys["sig"] == RsaPublicKey(n=MODULUS, e=65537)
+    assert keys_from_jwks({"keys": []}) == {}
 
 
-def test_a_jwks_key_in_bad_base64_is_refused_as_unreadable() -> None:
-    with pytest.raises(UnauthorizedError, match=r"^Jeton illisible\.$"):
-        keys_from_jwks({"keys": [_jwk("bad", n="***")]})
+def test_a_jwks_key_in_bad_base64_is_left_out_and_a_document_that_is_no_jwks_raises() -> None:
+    assert keys_from_jwks({"keys": [_jwk("bad", n="***"), _jwk("good")]}).keys() == {"good"}
+    with pytest.raises(ValueError, match="not a JWKS document"):
+        keys_from_jwks({})
 
 
 @pytest.mark.parametrize(
@@ -90,7 +97,9 @@ def test_a_role_is_required_by_name() -> None:
 
     agent.require_role("business_agents", "support_agents")
     assert agent.has_role("support_agents") and not agent.has_role("business_agents")
-    with pytest.raises(ForbiddenError, match=r"^Cette action est réservée à : business_agents\.$"):
+    with pytest.raises(
+        ForbiddenError, match=r"^Cette action est réservée aux agents des entités publiques\.$"
+    ):
         agent.require_role("business_agents")
 
 
@@ -165,7 +174,11 @@ def test_a_key_too_small_for_the_sha256_encoding_never_verifies() -> None:
 
 def test_a_role_refusal_lists_every_role_accepted() -> None:
     with pytest.raises(
-        ForbiddenError, match=r"^Cette action est réservée à : business_agents, support_agents\.$"
+        ForbiddenError,
+        match=(
+            r"^Cette action est réservée aux agents des entités publiques"
+            r" ou aux conseillers du support\.$"
+        ),
     ):
         Identity(user_id="alice").require_role("business_agents", "support_agents")
 

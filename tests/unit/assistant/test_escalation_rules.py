@@ -131,7 +131,7 @@ def test_an_unknown_profile_gets_the_general_most_asked_topics() -> None:
         (
             "anonyme",
             [
-                "Recevoir un nouveau lien d'activation",
+                "Lien d'activation non reçu",
                 "Créer ma structure",
                 "Accès des agents publics (PIGP)",
             ],
@@ -139,7 +139,7 @@ def test_an_unknown_profile_gets_the_general_most_asked_topics() -> None:
         (
             "fournisseur",
             [
-                "Recevoir un nouveau lien d'activation",
+                "Lien d'activation non reçu",
                 "Créer ma structure",
                 "Me rattacher à une structure",
             ],
@@ -147,7 +147,7 @@ def test_an_unknown_profile_gets_the_general_most_asked_topics() -> None:
         (
             None,
             [
-                "Recevoir un nouveau lien d'activation",
+                "Lien d'activation non reçu",
                 "Créer ma structure",
                 "Me rattacher à une structure",
                 "Accès des agents publics (PIGP)",

@@ -305,7 +305,7 @@ REFUSALS: list[tuple[dict[str, Any], str, str]] = [
     (
         {"category": "FACTURE", "subcategory": "M20", "object_number": "FA-2026-9999"},
         "object_number",
-        "Aucun objet de ce numéro n'a été émis par cette structure.",
+        "Aucun objet de ce numéro n'a été émis ou reçu par cette structure.",
     ),
     (
         {"category": "MEMOIRE", "subcategory": "M30", "object_number": "FA-2026-0003"},
