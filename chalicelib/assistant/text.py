@@ -3,8 +3,10 @@
 Steps: lowercase, elisions (l', qu', jusqu'...) removed, punctuation dropped, synonyms and
 abbreviations expanded to the knowledge base's words, stop words removed, Snowball French
 stemming, then accent folding. Folding comes after stemming because Snowball keeps accents
-(``réinitialiser`` -> ``réinitialis``) and behaves differently on unaccented input; the engine
-also maps a folded word back to the stem of its accented form when the knowledge base knows it.
+(``réinitialiser`` -> ``réinitialis``) and behaves differently on unaccented input
+(``rejetée`` -> ``rejet`` but ``rejetee`` -> ``rejete``): a word of the knowledge base is
+therefore stemmed through its unaccented spelling, to the stem of its accented form, so that
+it gives the same term however it is typed.
 Typo tolerance lives here too: a bounded Damerau-Levenshtein distance and a deletion
 neighbourhood (SymSpell-like) dictionary built once with the index.
 """
@@ -162,7 +164,7 @@ def stem(word: str) -> str:
     """Snowball French stem of one word, accents folded after stemming."""
     if word == REFERENCE_TOKEN or word.isdigit():
         return word
-    known = load_stem_table().get(word)
+    known = load_stem_table().get(fold_accents(word))
     return known if known is not None else snowball_stem(word)
 
 
@@ -202,7 +204,7 @@ def _stemmer() -> Any:
 
 @cache
 def load_stem_table() -> dict[str, str]:
-    """The precomputed stems, read once; empty when the file is absent."""
+    """The precomputed stems by unaccented spelling, read once; empty when the file is absent."""
     try:
         table: dict[str, str] = json.loads(STEM_TABLE_PATH.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -211,11 +213,28 @@ def load_stem_table() -> dict[str, str]:
 
 
 def build_stem_table(texts: Iterable[str]) -> dict[str, str]:
-    """Word -> stem for every word of these texts and of the synonym expansions."""
+    """Unaccented spelling -> stem, for every word of these texts and of the synonym expansions.
+
+    The stem is the one of the most accented spelling met: Snowball reads accents
+    ("sécurité" -> "secur", "securite" -> "securit"), so the accented form is the one it was
+    written for; ties go to the first spelling in alphabetical order.
+    """
     vocabulary = {word for text in texts for word in words(text)}
     vocabulary |= {word for expansion in SYNONYMS.values() for word in expansion.split()}
     vocabulary.discard(REFERENCE_TOKEN)
-    return {word: snowball_stem(word) for word in sorted(vocabulary) if not word.isdigit()}
+    spellings: dict[str, str] = {}
+    for word in sorted(vocabulary):
+        if word.isdigit():
+            continue
+        folded = fold_accents(word)
+        kept = spellings.get(folded)
+        if kept is None or _accents(word) > _accents(kept):
+            spellings[folded] = word
+    return {folded: snowball_stem(word) for folded, word in sorted(spellings.items())}
+
+
+def _accents(word: str) -> int:
+    return sum(1 for char in word if not char.isascii())
 
 
 def terms(text: str) -> list[str]:
