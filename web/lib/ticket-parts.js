@@ -64,18 +64,24 @@ export function satisfactionSummary(satisfaction) {
 }
 
 /**
- * The rating of a resolved request: five radio buttons (« 1 étoile » … « 5 étoiles »),
- * a comment, « Envoyer mon avis ». `send(body)` calls the API; `done()` follows.
+ * A rating, 1 to 5 stars: five radio buttons (« 1 étoile » … « 5 étoiles »), a comment,
+ * « Envoyer mon avis ». `send(body)` calls the API; `done(form)` follows. By default the
+ * rating of a resolved request; the LiveChat's names its own heading, legend and hint.
  */
-export function ratingForm(send, done) {
+export function ratingForm(send, done, {
+  heading = 'La réponse vous a-t-elle été utile ?',
+  legend = 'Votre avis sur la réponse',
+  hint = 'De 1 (pas satisfait) à 5 (très satisfait). Vous ne pouvez donner votre avis qu’une fois.',
+  id = 'note',
+} = {}) {
   const stars = [1, 2, 3, 4, 5].map((count) => h('div', { class: 'fr-fieldset__element fr-fieldset__element--inline' },
     h('div', { class: 'fr-radio-group' },
-      h('input', { type: 'radio', id: `note-${count}`, name: 'stars', value: String(count) }),
-      h('label', { class: 'fr-label', for: `note-${count}` }, `${count} étoile${count > 1 ? 's' : ''}`))));
+      h('input', { type: 'radio', id: `${id}-${count}`, name: 'stars', value: String(count) }),
+      h('label', { class: 'fr-label', for: `${id}-${count}` }, `${count} étoile${count > 1 ? 's' : ''}`))));
   const form = h('form', { novalidate: true, class: 'fr-mt-4w' },
-    h('h2', { class: 'fr-h4' }, 'La réponse vous a-t-elle été utile ?'),
-    h('fieldset', { class: 'fr-fieldset', id: 'note', 'aria-labelledby': 'note-legende' },
-      h('legend', { class: 'fr-fieldset__legend', id: 'note-legende' }, 'Votre avis sur la réponse', h('span', { class: 'fr-hint-text' }, 'De 1 (pas satisfait) à 5 (très satisfait). Vous ne pouvez donner votre avis qu’une fois.')),
+    heading ? h('h2', { class: 'fr-h4' }, heading) : null,
+    h('fieldset', { class: 'fr-fieldset', id, 'aria-labelledby': `${id}-legende` },
+      h('legend', { class: 'fr-fieldset__legend', id: `${id}-legende` }, legend, h('span', { class: 'fr-hint-text' }, hint)),
       stars),
     textField({ label: 'Commentaire (facultatif)', name: 'comment', multiline: true, rows: 3, maxlength: '2000' }),
     h('button', { type: 'submit', class: 'fr-btn' }, 'Envoyer mon avis'));
@@ -92,7 +98,7 @@ export function ratingForm(send, done) {
     if (comment) body.comment = comment;
     try {
       await send(body);
-      done();
+      done(form);
     } catch (error) {
       showErrors(form, error);
     }

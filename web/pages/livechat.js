@@ -8,6 +8,7 @@ import { dateTimeText, openingText } from '../lib/format.js';
 import { alertBox, clearErrors, localErrors, selectField, showErrors, textField } from '../lib/forms.js';
 import { openPush } from '../lib/push.js';
 import { recall, remember } from '../lib/session.js';
+import { ratingForm } from '../lib/ticket-parts.js';
 
 export const title = 'LiveChat';
 
@@ -249,38 +250,17 @@ class Chat {
       this.area.append(this.restartLink());
       return;
     }
-    const stars = [1, 2, 3, 4, 5].map((count) => h('div', { class: 'fr-fieldset__element fr-fieldset__element--inline' },
-      h('div', { class: 'fr-radio-group' },
-        h('input', { type: 'radio', id: `etoiles-${count}`, name: 'stars', value: String(count) }),
-        h('label', { class: 'fr-label', for: `etoiles-${count}` }, `${count} étoile${count > 1 ? 's' : ''}`))));
-    const form = h('form', { novalidate: true, class: 'fr-mt-4w' },
-      h('fieldset', { class: 'fr-fieldset', id: 'avis', 'aria-labelledby': 'avis-legende' },
-        h('legend', { class: 'fr-fieldset__legend', id: 'avis-legende' }, 'Votre avis sur cette discussion', h('span', { class: 'fr-hint-text' }, 'De 1 (pas satisfait) à 5 (très satisfait).')),
-        stars),
-      textField({ label: 'Commentaire (facultatif)', name: 'comment', multiline: true, rows: 3, maxlength: '2000' }),
-      h('button', { type: 'submit', class: 'fr-btn' }, 'Envoyer mon avis'));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      clearErrors(form);
-      const chosen = form.elements.stars.value;
-      if (!chosen) {
-        showErrors(form, { fieldErrors: [], message: 'Choisissez une note de 1 à 5 étoiles.' });
-        return;
-      }
-      const body = { stars: Number(chosen) };
-      const comment = form.elements.comment.value.trim();
-      if (comment) body.comment = comment;
-      try {
-        await api.put(`${this.path}/rating`, body, { headers: this.headers });
+    const form = ratingForm(
+      (body) => api.put(`${this.path}/rating`, body, { headers: this.headers }),
+      (rated) => {
         this.state.rated = true;
         remember(STORE_KEY, { ...this.state, status: 'closed' });
         const thanks = h('div', { tabindex: '-1' }, alertBox('success', 'Merci pour votre avis', 'Il nous aide à améliorer le LiveChat.'), this.restartLink());
-        form.replaceWith(thanks);
+        rated.replaceWith(thanks);
         thanks.focus();
-      } catch (error) {
-        showErrors(form, error);
-      }
-    });
+      },
+      { heading: null, legend: 'Votre avis sur cette discussion', hint: 'De 1 (pas satisfait) à 5 (très satisfait).', id: 'avis' },
+    );
     this.area.append(alertBox('info', null, 'La discussion est terminée.'), form);
   }
 
