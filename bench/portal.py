@@ -1,6 +1,7 @@
 """Portal benchmark: ClaudIA's answer time in a real Chromium, and the JavaScript's weight.
 
-Starts the local stack (portal included), opens ClaudIA's widget in Debian's
+Starts the local stack (portal included), signs in as alice (anonymous callers are
+limited to 20 messages a minute per address), opens ClaudIA's widget in Debian's
 Chromium and asks 20 questions. Each time is measured inside the page, from
 the click on `Envoyer` to the answer rendered in the conversation (a
 MutationObserver sees it), so the driver's own round trips are not counted.
@@ -20,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser.conftest import WEEKDAY_NOW, launch  # noqa: E402
+from tests.browser.conftest import WEEKDAY_NOW, launch, sign_in  # noqa: E402
 from tests.e2e.stack import LocalStack  # noqa: E402
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -48,8 +49,10 @@ QUESTIONS = [
     "Comment exporter un certificat de dépôt ?",
     "Facture en double, que faire ?",
 ]
-# Click Envoyer, resolve with the milliseconds until a new answer is in the conversation.
-TIMED_QUESTION = """([question]) => new Promise((resolve) => {
+# Click Envoyer, resolve with the milliseconds until a new answer is in the conversation
+# (rejected after 10 s: an answer that never comes fails the benchmark, not hangs it).
+TIMED_QUESTION = """([question]) => new Promise((resolve, reject) => {
+  setTimeout(() => reject(new Error(`no answer to ${question} within 10 s`)), 10000);
   const dialog = document.querySelector('claudia-assistant dialog');
   const before = dialog.querySelectorAll('.claudia-msg--assistant').length;
   dialog.querySelector('input[name=question]').value = question;
@@ -91,6 +94,7 @@ def answer_times(stack: LocalStack) -> list[float]:
     with sync_playwright() as driver:
         browser = launch(driver)
         page = browser.new_page()
+        sign_in(page, stack, "alice")
         page.goto(stack.web_url + "/")
         page.get_by_role("button", name=re.compile("ClaudIA")).click()
         page.get_by_role("dialog").get_by_text("je suis ClaudIA").first.wait_for()
