@@ -55,14 +55,17 @@ def signed(key: str, header: dict[str, Any] | bytes, claims: dict[str, Any] | by
     return f"{signing_input}.{_segment(signature)}"
 
 
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
 def claims(**overrides: Any) -> dict[str, Any]:
-    now = int(datetime.now(UTC).timestamp())
+    now = int(NOW.timestamp())
     base = {"sub": "alice", "iss": ISSUER, "aud": AUDIENCE, "token_use": "id"}
     return {**base, "iat": now, "nbf": now, "exp": now + 600, **overrides}
 
 
 def verify(raw: str, keys: Any) -> dict[str, Any]:
-    return verify_token(raw, keys, issuer=ISSUER, audience=AUDIENCE)
+    return verify_token(raw, keys, issuer=ISSUER, audience=AUDIENCE, now=NOW)
 
 
 def test_the_signing_helper_makes_tokens_that_verify(key: str, keys: StaticKeyStore) -> None:
@@ -70,7 +73,7 @@ def test_the_signing_helper_makes_tokens_that_verify(key: str, keys: StaticKeySt
 
 
 def test_a_crit_header_is_refused(key: str, keys: StaticKeyStore) -> None:
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match=r"^Extension critique refusée\.$"):
         verify(signed(key, {"crit": ["exp"]}, claims()), keys)
 
 
@@ -81,18 +84,24 @@ def test_a_crit_header_is_refused(key: str, keys: StaticKeyStore) -> None:
 )
 def test_times_must_be_whole_numbers(key: str, keys: StaticKeyStore, name: str, raw: str) -> None:
     text = json.dumps(claims(**{name: 0})).replace(f'"{name}": 0', f'"{name}": {raw}')
-    with pytest.raises(UnauthorizedError):
+    # NaN and Infinity are no JSON: the claims are unreadable before any time is read.
+    reason = r"Jeton illisible\." if raw in ("NaN", "Infinity") else rf"Jeton invalide \({name}\)\."
+    with pytest.raises(UnauthorizedError, match=f"^{reason}$"):
         verify(signed(key, {}, text.encode()), keys)
 
 
 @pytest.mark.parametrize(
     "mangle",
     [
-        lambda s: s + "=",  # padding
-        lambda s: s.replace("-", "+").replace("_", "/") if ("-" in s or "_" in s) else s + "+",
-        lambda s: s[:-1] + chr(ord(s[-1]) ^ 1),  # non-canonical trailing bits
-        lambda s: s + "A",  # a length no base64 text has
-        lambda s: s[:10] + " " + s[10:],
+        (lambda s: s + "=", "Jeton illisible"),  # padding
+        (
+            lambda s: s.replace("-", "+").replace("_", "/") if ("-" in s or "_" in s) else s + "+",
+            "Jeton illisible",
+        ),
+        (lambda s: s[:-1] + chr(ord(s[-1]) ^ 1), "Jeton illisible"),  # non-canonical trailing bits
+        # 342 characters + 1: readable base64url, but 257 bytes for a 256-byte key.
+        (lambda s: s + "A", "Signature invalide"),
+        (lambda s: s[:10] + " " + s[10:], "Jeton illisible"),
     ],
     ids=["padding", "standard-alphabet", "trailing-bits", "length", "space"],
 )
@@ -100,9 +109,9 @@ def test_a_signature_outside_strict_base64url_is_refused(
     key: str, keys: StaticKeyStore, mangle: Any
 ) -> None:
     head, payload, signature = signed(key, {}, claims()).split(".")
-    mangled = mangle(signature)
+    mangled = mangle[0](signature)
     assert mangled != signature
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match=rf"^{mangle[1]}\.$"):
         verify(f"{head}.{payload}.{mangled}", keys)
 
 
@@ -110,9 +119,9 @@ def test_a_header_nested_a_thousand_levels_is_refused_not_a_crash(
     key: str, keys: StaticKeyStore
 ) -> None:
     deep = b'{"alg":"RS256","x":' + b"[" * 1000 + b"]" * 1000 + b"}"
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match=r"^Jeton illisible\.$"):
         verify(f"{_segment(deep)}.{_segment(b'{}')}.AAAA", keys)
-    with pytest.raises(UnauthorizedError):
+    with pytest.raises(UnauthorizedError, match=r"^Jeton illisible\.$"):
         verify(signed(key, {}, b'{"a":' + b"[" * 995 + b"]" * 995 + b"}"), keys)
 
 
