@@ -135,16 +135,51 @@ def _jwk_of(bits: int, exponent: int) -> dict[str, Any]:
 
 
 def test_only_rsa_keys_of_2048_bits_or_more_with_e_65537_are_trusted() -> None:
+    good = _jwk_of(2048, 65537)
     document = {
         "keys": [
+            # Each key left out is listed before the good one: it is skipped, not the end.
+            {"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA"},
+            {**good, "kid": "encryption", "use": "enc"},
+            {"kty": "RSA", "kid": "broken", "n": "not base64!", "e": "AQAB"},
             _jwk_of(1024, 65537),
             _jwk_of(2048, 3),
-            _jwk_of(2048, 65537),
-            {"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA"},
-            {"kty": "RSA", "kid": "broken", "n": "not base64!", "e": "AQAB"},
+            good,
         ]
     }
     assert sorted(keys_from_jwks(document)) == ["2048-65537"]
+
+
+def test_a_document_without_a_keys_list_is_no_jwks() -> None:
+    with pytest.raises(ValueError, match=r"^not a JWKS document$"):
+        keys_from_jwks({"keys": {"kid": "k"}})
+
+
+def test_claims_nested_deeper_than_four_levels_are_unreadable(
+    key: str, keys: StaticKeyStore
+) -> None:
+    assert verify(signed(key, {}, claims(x=[[[]]])), keys)["x"] == [[[]]]
+    with pytest.raises(UnauthorizedError, match=r"^Jeton illisible\.$"):
+        verify(signed(key, {}, claims(x=[[[[]]]])), keys)
+
+
+def test_a_3072_bit_signature_ending_in_x_verifies() -> None:
+    """384 bytes encode to 512 characters, the last one the low 6 bits of the last
+    byte: 1 signature in 64 ends in `X`, which stays part of the signature."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from jwt.algorithms import RSAAlgorithm
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    jwk = {**json.loads(RSAAlgorithm.to_jwk(private.public_key())), "kid": "3072", "use": "sig"}
+    store = StaticKeyStore(keys_from_jwks({"keys": [jwk]}))
+    head = _segment(json.dumps({"alg": "RS256", "kid": "3072"}).encode())
+    for n in range(2000):
+        signing_input = f"{head}.{_segment(json.dumps(claims(jti=str(n))).encode())}"
+        signature = private.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+        if _segment(signature).endswith("X"):
+            break
+    assert verify(f"{signing_input}.{_segment(signature)}", store)["sub"] == "alice"
 
 
 def test_an_unreachable_issuer_is_a_503_with_backoff_not_a_fetch_per_request(key: str) -> None:
