@@ -186,7 +186,10 @@ def test_a_role_refusal_lists_every_role_accepted() -> None:
 def test_a_role_without_a_french_name_is_refused_in_general_words() -> None:
     with pytest.raises(
         ForbiddenError,
-        match=r"^Cette action est réservée aux personnes habilitées ou aux conseillers du support\.$",
+        match=(
+            r"^Cette action est réservée aux personnes habilitées"
+            r" ou aux conseillers du support\.$"
+        ),
     ):
         Identity(user_id="alice").require_role("auditors", "support_agents")
 
