@@ -47,6 +47,7 @@ TARGETS: dict[str, Target] = {
         ("chalicelib/auth.py",),
         (
             "tests/unit/test_auth.py",
+            "tests/unit/test_auth_hardening.py",
             "tests/unit/test_token_boundaries.py",
             "tests/unit/test_token_claims.py",
         ),

@@ -183,6 +183,17 @@ def test_a_role_refusal_lists_every_role_accepted() -> None:
         Identity(user_id="alice").require_role("business_agents", "support_agents")
 
 
+def test_a_role_without_a_french_name_is_refused_in_general_words() -> None:
+    with pytest.raises(
+        ForbiddenError,
+        match=(
+            r"^Cette action est réservée aux personnes habilitées"
+            r" ou aux conseillers du support\.$"
+        ),
+    ):
+        Identity(user_id="alice").require_role("auditors", "support_agents")
+
+
 def test_the_jwks_refresh_interval_counts_from_the_last_fetch(signing_key: str) -> None:
     fetched: list[str] = []
     clock = [1000.0]

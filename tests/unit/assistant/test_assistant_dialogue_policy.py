@@ -76,3 +76,20 @@ def test_the_draft_description_keeps_the_latest_turns_within_10000_characters() 
     assert "[…]" in description
     assert description.endswith("39 " + "x" * 900)
     assert "Vous : 1 x" not in description
+
+
+@pytest.mark.parametrize(
+    ("profile", "roles", "expected"),
+    [
+        ("fournisseur", frozenset(), "fournisseur"),
+        (None, frozenset(), None),
+        ("fournisseur", frozenset({"support_agents"}), "support_agent"),
+        ("structure_publique", frozenset({"business_agents"}), "business_agent"),
+        (None, frozenset({"business_agents", "support_agents"}), "support_agent"),
+        ("structure_publique", frozenset({"auditors"}), "structure_publique"),
+    ],
+)
+def test_the_audience_is_an_agents_role_first_else_the_profile(
+    profile: str | None, roles: frozenset[str], expected: str | None
+) -> None:
+    assert policy.audience_of(profile, roles) == expected

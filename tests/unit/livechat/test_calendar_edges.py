@@ -59,3 +59,13 @@ def test_a_naive_instant_is_refused() -> None:
 
     with pytest.raises(ValueError, match="^instant needs a UTC offset$"):
         calendar.is_open_at(datetime(2026, 12, 7, 10, 0))
+
+
+def test_more_working_days_than_the_search_reaches_are_refused_by_name() -> None:
+    calendar = WorkingCalendar(OpeningRules())
+
+    # About 280 working days in 400 calendar days: 365 cannot be reached.
+    with pytest.raises(
+        ValueError, match=r"^no 365 working days within 400 days of 2026-12-07 08:30:00\+01:00$"
+    ):
+        calendar.add_working_days(MONDAY_OPENS, 365)

@@ -226,6 +226,9 @@ def test_labels_are_found_for_known_pairs_only() -> None:
     assert catalogue.subcategory_label("FACTURE", "M22") == "Retard de paiement d'une facture"
     assert catalogue.subcategory_label("CONNEXION", "M22") is None
     assert catalogue.subcategory_label("INCONNUE", "S01") is None
+    assert catalogue.category_label("FACTURE") == "Factures"
+    assert catalogue.category_label("CONNEXION") == "Connexion et compte utilisateur"
+    assert catalogue.category_label("INCONNUE") is None
 
 
 def test_every_help_problem_leads_to_its_subcategory_with_its_solutions() -> None:

@@ -182,6 +182,9 @@ def test_a_public_body_does_not_send_a_business_ticket_about_what_it_received(
         submitted(ctx, INVOICE_REQUEST, caller=BRUNO, organisation_id=MAIRIE_ID)
 
     assert fields(refused) == ["object_number"]
+    assert refused.value.detail == (
+        "Votre structure a reçu cet objet : posez votre question au support outil."
+    )
 
 
 def test_an_object_of_another_kind_than_the_category_is_refused(ctx: TicketContext) -> None:
