@@ -97,6 +97,13 @@ def test_sms_spellings_read_as_the_words_they_stand_for() -> None:
     assert terms("notif") == terms("notification")
 
 
+def test_texting_abbreviations_of_portal_words_read_as_those_words() -> None:
+    assert terms("pmt pa recu") == terms("paiement pas reçu")
+    assert terms("mon cpte") == terms("mon compte")
+    assert terms("jlai envoyé dja mdr") == terms("je l'ai envoyé déjà")
+    assert terms("pas de rep") == terms("pas de réponse")
+
+
 def test_a_common_french_word_is_not_a_typo_of_the_bases_words() -> None:
     index = get_index()
     assert is_french_word("voiture")
