@@ -1,8 +1,9 @@
 """The frozen field question sets stay a measure: unchanged, and never copied into the base.
 
-bench/data/FIELD_QUESTIONS.md: the field questions and follow-up dialogues were written
-before any tuning and must never become examples, keywords or answers of the knowledge
-base. These tests hold both promises mechanically.
+bench/data/FIELD_QUESTIONS.md and FIELD_QUESTIONS_B.md: the field questions and follow-up
+dialogues of sets A and B were written without seeing the knowledge base and must never
+become examples, keywords or answers of it. These tests hold both promises mechanically,
+and keep set B from repeating set A (it would then measure nothing new).
 """
 
 from __future__ import annotations
@@ -21,10 +22,18 @@ DATA = Path(__file__).resolve().parents[3] / "bench" / "data"
 FROZEN_SHA256 = {
     "field_questions.jsonl": "9de237da2449f10bb129ad68b68a75d773e38b90eb77f9177ae7b135efce4a9b",
     "followup_dialogues.jsonl": "97f88b78cea63ca09f072bf8b7953fcf4f20913e022b9caf53df99acae13569d",
+    "field_questions_b.jsonl": "32ad02907cada73b7060dfc06672517cabfe5e84d48ff1a092b50dc0d451a3c8",
+    "followup_dialogues_b.jsonl": (
+        "4ad29b7ae01ff60f017ec983dc4125882ea005c9cf1e3c5b28e83f3b2ffb49c2"
+    ),
 }
-# Short keyword questions (2-4 words) that were already keywords or titles of the base when
-# the set was frozen (commit ec3f433), as the SHA-256 prefixes of their keys: the set's
-# author never saw them, people simply type them too. Any other match is a leak.
+# Each set: its questions file and its follow-up dialogues file.
+SET_A = ("field_questions.jsonl", "followup_dialogues.jsonl")
+SET_B = ("field_questions_b.jsonl", "followup_dialogues_b.jsonl")
+# Set A's short keyword questions (2-4 words) that were already keywords or titles of the
+# base when it was frozen (commit ec3f433), as the SHA-256 prefixes of their keys: the set's
+# author never saw them, people simply type them too. Any other match is a leak. Set B has
+# no such exception: it repeats no question of set A, and it was reworded where it matched.
 ALREADY_IN_THE_BASE = frozenset(
     """
     0147de53c6e7f4fe 07d78fdaaabb6d7d 1513be9d76bed5bb 232ea02d97d01eaa 478e8488a9fb1b94
@@ -46,15 +55,20 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def frozen_questions() -> list[str]:
+def set_questions(question_set: tuple[str, str]) -> list[str]:
+    questions_file, dialogues_file = question_set
     questions: list[str] = []
-    for line in (DATA / "field_questions.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (DATA / questions_file).read_text(encoding="utf-8").splitlines():
         if line.strip():
             questions.append(json.loads(line)["text"])
-    for line in (DATA / "followup_dialogues.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in (DATA / dialogues_file).read_text(encoding="utf-8").splitlines():
         if line.strip():
             questions.extend(turn["text"] for turn in json.loads(line)["turns"])
     return questions
+
+
+def frozen_questions() -> list[str]:
+    return set_questions(SET_A) + set_questions(SET_B)
 
 
 @pytest.mark.parametrize("name", sorted(FROZEN_SHA256))
@@ -85,3 +99,8 @@ def test_no_frozen_sentence_appears_anywhere_in_the_base_file() -> None:
         if len(_key(question).split()) >= SENTENCE_WORDS and f" {_key(question)} " in base
     ]
     assert leaked == []
+
+
+def test_set_b_repeats_no_question_of_set_a() -> None:
+    set_a = {_key(question) for question in set_questions(SET_A)}
+    assert [question for question in set_questions(SET_B) if _key(question) in set_a] == []
