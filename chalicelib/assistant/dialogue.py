@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -54,12 +54,14 @@ from chalicelib.assistant.privacy import masked
 from chalicelib.assistant.records import (
     Conversation,
     EscalationReason,
+    InsightCounter,
     OrganisationRef,
     Pending,
     RatingValue,
     StoredMessage,
     TranscriptEntry,
     not_understood_counter,
+    offer_choice_counter,
     rating_counter,
     transcript_of,
 )
@@ -154,7 +156,8 @@ class Turn:
     escalation: EscalationReason | None = None
     pending: Pending | None = None
     invoice_number: str | None = None
-    offered: bool = False
+    # The topics of an unsure answer's buttons, best first.
+    offered: list[str] = field(default_factory=list)
 
     @property
     def band(self) -> Band:
@@ -223,8 +226,8 @@ def post_message(
     escalation = escalation_for(turn.escalation, conversation_id, adapters.hours, now)
     if escalation is not None:
         turn.text = f"{_escalation_opening(turn)} {replies.escalation_text(escalation)}".strip()
+    counter = _insight_counter(conversation, text, turn, now)
     message_id = _record(conversation, text, turn, now)
-    counter = not_understood_counter(masked(text), now) if turn.band == "refuse" else None
     adapters.store.save(conversation, counter)
     return AssistantReply(
         message_id=message_id,
@@ -371,7 +374,7 @@ def _unsure_turn(knowledge_base: KnowledgeBase, offered: list[str], profile: str
     """Not sure: the topics it may be about, as buttons; not understood: the most asked."""
     if offered:
         labels = [knowledge_base.topic(topic_id).suggestion for topic_id in offered]
-        return Turn(replies.OFFER, None, False, labels, offered=True)
+        return Turn(replies.OFFER, None, False, labels, offered=offered)
     return Turn(replies.NOT_UNDERSTOOD, None, False, most_asked(knowledge_base, profile))
 
 
@@ -416,6 +419,28 @@ def _escalation_opening(turn: Turn) -> str:
     return turn.text
 
 
+def _insight_counter(
+    conversation: Conversation, text: str, turn: Turn, now: datetime
+) -> InsightCounter | None:
+    """What the content team learns from this exchange, before it is recorded.
+
+    A question not understood is counted (masked). A click on a topic that the previous
+    answer offered counts the question it was offered for (masked) with the topic chosen:
+    an example in users' words that the user labelled.
+    """
+    if turn.band == "refuse":
+        return not_understood_counter(masked(text), now)
+    if turn.topic is None or len(conversation.messages) < 2:
+        return None
+    offer, question = conversation.messages[-1], conversation.messages[-2]
+    if turn.topic not in offer.offered or question.author != "user":
+        return None
+    if suggested_topic(load_knowledge_base(), text) != turn.topic:
+        # Asked again in other words: a new question, not a choice among the buttons.
+        return None
+    return offer_choice_counter(masked(question.text), turn.topic, now)
+
+
 def _record(conversation: Conversation, text: str, turn: Turn, now: datetime) -> str:
     """Append the exchange to the conversation and update what it remembers; the answer's id."""
     question_id = conversation.next_message_id()
@@ -432,6 +457,7 @@ def _record(conversation: Conversation, text: str, turn: Turn, now: datetime) ->
             topic=turn.topic,
             understood=turn.understood,
             escalation=turn.escalation,
+            offered=turn.offered,
         )
     )
     if turn.topic is not None:

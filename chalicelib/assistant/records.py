@@ -52,6 +52,8 @@ class StoredMessage(TranscriptEntry):
     model_config = ConfigDict(frozen=False)
 
     escalation: EscalationReason | None = None
+    # The topics an unsure answer offered as buttons, best first.
+    offered: list[str] = Field(default_factory=list)
 
 
 class Conversation(Model):
@@ -88,7 +90,7 @@ class Conversation(Model):
 def transcript_of(conversation: Conversation) -> list[TranscriptEntry]:
     """The conversation's turns as readers see them, oldest first."""
     return [
-        TranscriptEntry.model_validate(message.model_dump(exclude={"escalation"}))
+        TranscriptEntry.model_validate(message.model_dump(exclude={"escalation", "offered"}))
         for message in conversation.messages
     ]
 
@@ -114,6 +116,17 @@ class TopicDeflections(Model):
 DEFLECTION_PREFIX = "DEFLECTION#"
 
 
+class OfferChoice(Model):
+    """A question ClaudIA was unsure of, and the offered topic the user chose for it."""
+
+    question: str
+    topic: str
+    count: int
+
+
+CHOICE_PREFIX = "CHOICE#"
+
+
 class InsightCounter(Model):
     """A counter to bump together with a conversation write."""
 
@@ -136,6 +149,18 @@ def not_understood_counter(normalised_question: str, now: datetime) -> InsightCo
     key = normalised_question[:MAX_QUESTION_KEY_LENGTH]
     return InsightCounter(
         day=insight_day(now), sort_key=f"QUESTION#{key}", increments={"count": 1}, question=key
+    )
+
+
+def offer_choice_counter(normalised_question: str, topic: str, now: datetime) -> InsightCounter:
+    """One more user who chose `topic` among those offered for this question (masked, cut to
+    200 characters): a question in users' own words, labelled by the user, for the base."""
+    key = normalised_question[:MAX_QUESTION_KEY_LENGTH]
+    return InsightCounter(
+        day=insight_day(now),
+        sort_key=f"{CHOICE_PREFIX}{topic}#{key}",
+        increments={"count": 1},
+        question=key,
     )
 
 

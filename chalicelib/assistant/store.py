@@ -7,6 +7,8 @@ Items (pk / sk):
   INSIGHT#{day} / QUESTION#{text}   a not-understood question (normalised) and how often it came
   INSIGHT#{day} / TOPIC#{topic}     ratings of a topic's answers that day (`up`, `down`)
   INSIGHT#{day} / DEFLECTION#{topic} users who left the ticket form after reading its answer
+  INSIGHT#{day} / CHOICE#{topic}#{text} users who chose this offered topic for an unsure
+                                    question (normalised, masked)
 
 One conversation is one item so that a message costs one read and one write. A write is
 conditional on the version read (optimistic locking: two tabs posting at once get a 409
@@ -16,13 +18,16 @@ transaction (labels "conversation" and "counter"): still one call.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.assistant.records import (
+    CHOICE_PREFIX,
     DEFLECTION_PREFIX,
     Conversation,
     InsightCounter,
+    OfferChoice,
     QuestionCount,
     TopicDeflections,
     TopicRatings,
@@ -45,8 +50,33 @@ COUNTER = "counter"
 MAX_ITEM_BYTES = 400_000
 # A number takes at most 21 bytes.
 NUMBER_BYTES = 21
-# One day's counters: not-understood questions, topic ratings, deflections.
-DayInsights = tuple[list[QuestionCount], list[TopicRatings], list[TopicDeflections]]
+# One day's counters: not-understood questions, topic ratings, deflections, offer choices.
+DayInsights = tuple[
+    list[QuestionCount], list[TopicRatings], list[TopicDeflections], list[OfferChoice]
+]
+
+
+def day_insights(items: Iterable[tuple[str, Mapping[str, Any]]]) -> DayInsights:
+    """One day's counters read from its items ((sort key, attributes), in sort-key order)."""
+    questions: list[QuestionCount] = []
+    ratings: list[TopicRatings] = []
+    deflections: list[TopicDeflections] = []
+    choices: list[OfferChoice] = []
+    for sort_key, item in items:
+        count = int(str(item.get("count", 0)))
+        if sort_key.startswith("QUESTION#"):
+            questions.append(QuestionCount(question=str(item["question"]), count=count))
+        elif sort_key.startswith("TOPIC#"):
+            up, down = int(str(item.get("up", 0))), int(str(item.get("down", 0)))
+            ratings.append(TopicRatings(topic=sort_key[6:], up=up, down=down))
+        elif sort_key.startswith(DEFLECTION_PREFIX):
+            topic = sort_key.removeprefix(DEFLECTION_PREFIX)
+            deflections.append(TopicDeflections(topic=topic, count=count))
+        elif sort_key.startswith(CHOICE_PREFIX):
+            topic = sort_key.removeprefix(CHOICE_PREFIX).split("#", 1)[0]
+            question = str(item["question"])
+            choices.append(OfferChoice(question=question, topic=topic, count=count))
+    return questions, ratings, deflections, choices
 
 
 class ConversationStore(Protocol):
@@ -69,7 +99,8 @@ class ConversationStore(Protocol):
         ...
 
     def insights(self, day: date) -> DayInsights:
-        """The not-understood questions, topic ratings and deflections of one Paris day."""
+        """The not-understood questions, topic ratings, deflections and offer choices of one
+        Paris day."""
         ...
 
 
@@ -155,29 +186,16 @@ class DynamoConversationStore:
 
     def insights(self, day: date) -> DayInsights:
         """One Query on the day's partition (paged through)."""
-        questions: list[QuestionCount] = []
-        ratings: list[TopicRatings] = []
-        deflections: list[TopicDeflections] = []
+        items: list[tuple[str, dict[str, Any]]] = []
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": f"INSIGHT#{day.isoformat()}"},
         }
         while True:
             response = self._table.query(**kwargs)
-            for item in response.get("Items", []):
-                sort_key = str(item["sk"])
-                if sort_key.startswith("QUESTION#"):
-                    count = int(str(item.get("count", 0)))
-                    questions.append(QuestionCount(question=str(item["question"]), count=count))
-                elif sort_key.startswith("TOPIC#"):
-                    up, down = int(str(item.get("up", 0))), int(str(item.get("down", 0)))
-                    ratings.append(TopicRatings(topic=sort_key[6:], up=up, down=down))
-                elif sort_key.startswith(DEFLECTION_PREFIX):
-                    count = int(str(item.get("count", 0)))
-                    topic = sort_key.removeprefix(DEFLECTION_PREFIX)
-                    deflections.append(TopicDeflections(topic=topic, count=count))
+            items.extend((str(item["sk"]), item) for item in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
-                return questions, ratings, deflections
+                return day_insights(items)
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _item(self, conversation: Conversation) -> dict[str, Any]:

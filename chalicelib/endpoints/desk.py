@@ -99,6 +99,8 @@ class KnowledgeGaps(Model):
     unhelpful: list[TopicFigure]
     # The suggested answers after which a user left the ticket form.
     deflections: list[TopicFigure]
+    # Questions ClaudIA was unsure of, with the offered topic users chose for them.
+    offer_choices: list[insights.OfferChoiceInsight] = []
 
 
 class RatingFigure(Model):
@@ -365,6 +367,7 @@ def knowledge_gaps(start: date, end: date) -> KnowledgeGaps:
             TopicFigure(topic=d.topic, title=_topic_title(d.topic), count=d.count)
             for d in found.deflections
         ],
+        offer_choices=found.offer_choices,
     )
 
 

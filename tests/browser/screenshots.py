@@ -50,6 +50,9 @@ def anonymous_pages(page: Page, camera: Camera, stack: LocalStack) -> None:
     dialog.get_by_role("button", name="Envoyer", exact=True).click()
     dialog.get_by_role("group", name="Sujets proposés par ClaudIA").wait_for()
     camera.shoot("claudia-sujets", full_page=False)
+    # The topic chosen is kept for the content team (the agents' reports show it).
+    dialog.get_by_role("button", name="La double authentification").click()
+    dialog.get_by_role("button", name="Réponse utile").last.wait_for()
     page.keyboard.press("Escape")
     page.goto(stack.web_url + "/connexion")
     camera.shoot("connexion")

@@ -4,7 +4,8 @@ Two browser contexts each time, one per person, as two people at two desks:
 - alice starts a chat; sophie sees it in /agent/livechat, accepts it, answers;
   alice reads the answer, ends the chat and rates it; the rating, and a question
   ClaudIA did not understand a moment before (with `<script>` in it, shown as
-  text), are in sophie's /agent/rapports;
+  text), and the topic alice chose among those ClaudIA offered for an unsure
+  question, are in sophie's /agent/rapports;
 - marc finds alice's M21 ticket by searching FA-2026-0002, takes it, asks for
   information with a canned answer, writes an internal note; alice answers in her
   ticket's page; marc answers and resolves; alice sees the resolution and rates it,
@@ -32,6 +33,7 @@ from tests.e2e.stack import LocalStack
 ALICE_LOGIN = "alice.martin@boulangerie-martin.example.fr"
 NOTE = "Note interne du bureau : vérifier l'engagement juridique avec la comptabilité."
 HOSTILE = "Quel temps fera-t-il à Brest <script>alert(1)</script> demain ?"
+UNSURE = "le code à six chiffres arrive pas"
 
 
 class Person:
@@ -89,6 +91,12 @@ def test_a_chat_from_queue_to_rating_and_claudias_gaps_reach_the_reports(
     dialog.get_by_label("Votre question").fill(HOSTILE)
     dialog.get_by_role("button", name="Envoyer", exact=True).click()
     expect(dialog.get_by_role("button", name="Réponse pas utile").last).to_be_visible()
+    # ... and something she is unsure of, then picks one of the topics she offers.
+    dialog.get_by_label("Votre question").fill(UNSURE)
+    dialog.get_by_role("button", name="Envoyer", exact=True).click()
+    offered = dialog.get_by_role("group", name="Sujets proposés par ClaudIA")
+    offered.get_by_role("button", name="La double authentification").click()
+    expect(dialog.get_by_role("group", name="Sujets proposés par ClaudIA")).to_have_count(0)
     page.keyboard.press("Escape")
     page.get_by_label("Catégorie").select_option(label="Dépôt et suivi des factures")
     page.get_by_role("button", name="Démarrer la discussion").click()
@@ -144,6 +152,10 @@ def test_a_chat_from_queue_to_rating_and_claudias_gaps_reach_the_reports(
     expect(
         reports.get_by_role("button", name=re.compile("Télécharger « Questions non comprises"))
     ).to_be_visible()
+    chosen = reports.get_by_role("table", name=re.compile("Questions où ClaudIA hésitait"))
+    expect(
+        chosen.get_by_role("row").filter(has_text="le code a six chiffres arrive pas")
+    ).to_contain_text("Double authentification (second facteur)")
     with reports.expect_download() as download:
         reports.get_by_role("button", name=re.compile("Télécharger « Dernières notes")).click()
     assert download.value.suggested_filename == "dernieres-notes.csv"

@@ -19,12 +19,8 @@ from datetime import date, datetime
 from typing import Any
 
 from chalicelib.assistant.records import (
-    DEFLECTION_PREFIX,
     Conversation,
     InsightCounter,
-    QuestionCount,
-    TopicDeflections,
-    TopicRatings,
 )
 from chalicelib.assistant.store import (
     CONVERSATION,
@@ -35,6 +31,7 @@ from chalicelib.assistant.store import (
     DayInsights,
     concurrent_write,
     conversation_too_long,
+    day_insights,
     item_bytes,
 )
 from chalicelib.shared.dynamo import TransactionFailed
@@ -112,23 +109,12 @@ class FakeConversationStore:
             self._bump(counter, now)
 
     def insights(self, day: date) -> DayInsights:
-        questions: list[QuestionCount] = []
-        ratings: list[TopicRatings] = []
-        deflections: list[TopicDeflections] = []
         with STATE_LOCK:
             partition = {key: dict(item) for key, item in self._insights.get(day, {}).items()}
-        for sort_key in sorted(partition, key=lambda key: key.encode()):
-            item = partition[sort_key]
-            if sort_key.startswith("QUESTION#"):
-                count = int(item.get("count", 0))
-                questions.append(QuestionCount(question=str(item["question"]), count=count))
-            elif sort_key.startswith("TOPIC#"):
-                up, down = int(item.get("up", 0)), int(item.get("down", 0))
-                ratings.append(TopicRatings(topic=sort_key[6:], up=up, down=down))
-            elif sort_key.startswith(DEFLECTION_PREFIX):
-                topic = sort_key.removeprefix(DEFLECTION_PREFIX)
-                deflections.append(TopicDeflections(topic=topic, count=int(item.get("count", 0))))
-        return questions, ratings, deflections
+        return day_insights(
+            (sort_key, partition[sort_key])
+            for sort_key in sorted(partition, key=lambda key: key.encode())
+        )
 
     def _bump(self, counter: InsightCounter, now: datetime) -> None:
         """DynamoDB's `ADD ... SET expires_at, question = if_not_exists(...)`, under the lock."""

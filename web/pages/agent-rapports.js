@@ -122,6 +122,12 @@ function gaps(found, period) {
       rows: found.not_understood.map((item) => [item.question, item.count, item.variants.length > 1 ? item.variants.join(' | ') : '—']),
       filename: 'questions-non-comprises.csv',
     }),
+    block('Questions précisées par un sujet proposé', {
+      caption: `Questions où ClaudIA hésitait, avec le sujet proposé que l’usager a choisi ${period} : des exemples à ajouter à la base, dans les mots des usagers`,
+      columns: ['Question', 'Sujet choisi', 'Fois'],
+      rows: found.offer_choices.map((item) => [item.question, item.title, item.count]),
+      filename: 'sujets-choisis.csv',
+    }),
     block('Réponses jugées pas utiles', {
       caption: `Sujets dont les réponses ont été jugées « pas utiles » ${period}`,
       columns: ['Sujet', 'Réponses pas utiles'],

@@ -44,7 +44,7 @@ def test_an_unsure_question_offers_its_candidate_topics_as_buttons(client: Any) 
     assert "La double authentification" in reply["suggestions"]
 
 
-def test_a_click_on_an_offered_topic_answers_it_and_nothing_counts_as_not_understood(
+def test_a_click_on_an_offered_topic_answers_it_and_is_kept_as_the_users_choice_not_a_miss(
     client: Any, auth: Headers, frozen_clock: Callable[[str], datetime]
 ) -> None:
     frozen_clock(OPEN_INSTANT)
@@ -63,6 +63,17 @@ def test_a_click_on_an_offered_topic_answers_it_and_nothing_counts_as_not_unders
         "/agent/assistant/insights?from=2026-12-04&to=2026-12-04", headers=auth("sophie")
     )
     assert json.loads(insights.body)["not_understood"] == []
+    chosen = {
+        "question": "le code a six chiffres arrive pas",
+        "topic": "compte.double_authentification",
+        "title": "Double authentification (second facteur)",
+        "count": 1,
+    }
+    assert json.loads(insights.body)["offer_choices"] == [chosen]
+    reports = client.http.get(
+        "/agent/reports?from=2026-12-04&to=2026-12-04", headers=auth("sophie")
+    )
+    assert json.loads(reports.body)["knowledge_gaps"]["offer_choices"] == [chosen]
 
 
 def test_a_follow_up_stays_on_the_previous_topic_or_moves_to_its_neighbour(client: Any) -> None:

@@ -16,12 +16,14 @@ import pytest
 from chalicelib.assistant.records import (
     Conversation,
     InsightCounter,
+    OfferChoice,
     OrganisationRef,
     QuestionCount,
     StoredMessage,
     TopicDeflections,
     TopicRatings,
     not_understood_counter,
+    offer_choice_counter,
     rating_counter,
 )
 from chalicelib.assistant.store import ConversationStore
@@ -206,7 +208,7 @@ class ConversationStoreContract:
         with pytest.raises(ConflictError):
             store.save(replied(started, at(9, 3)), rating_counter("depot", {"up": 1}, at(9, 3)))
 
-        assert store.insights(DAY) == ([], [], [])
+        assert store.insights(DAY) == ([], [], [], [])
 
     # One item's size
 
@@ -235,7 +237,7 @@ class ConversationStoreContract:
 
         assert huge.version == 0
         assert store.get("c1", at(10)) == started
-        assert store.insights(DAY) == ([], [], [])
+        assert store.insights(DAY) == ([], [], [], [])
 
     def test_a_conversation_just_under_one_items_size_is_kept(
         self, store: ConversationStore
@@ -258,14 +260,21 @@ class ConversationStoreContract:
         store.count(rating_counter("depot", {"up": 1}, at(9)), at(9))
         store.count(rating_counter("depot", {"down": 1}, at(10)), at(10))
         store.count(deflection_counter("depot", at(10)), at(10))
+        for hour in (9, 11):
+            store.count(offer_choice_counter("code a 6 chiffres", "compte.mfa", at(hour)), at(hour))
+        store.count(offer_choice_counter("code a 6 chiffres", "compte.mdp", at(10)), at(10))
         store.count(not_understood_counter("autre jour", at(9, day=5)), at(9, day=5))
 
         assert store.insights(DAY) == (
             [question("mot de passe perdu", 3)],
             [TopicRatings(topic="depot", up=1, down=1)],
             [TopicDeflections(topic="depot", count=1)],
+            [
+                OfferChoice(question="code a 6 chiffres", topic="compte.mdp", count=1),
+                OfferChoice(question="code a 6 chiffres", topic="compte.mfa", count=2),
+            ],
         )
-        assert store.insights(date(2026, 12, 5)) == ([question("autre jour", 1)], [], [])
+        assert store.insights(date(2026, 12, 5)) == ([question("autre jour", 1)], [], [], [])
 
     def test_a_changed_rating_moves_a_thumb_from_up_to_down(self, store: ConversationStore) -> None:
         store.count(rating_counter("depot", {"up": 1}, at(9)), at(9))
@@ -279,7 +288,7 @@ class ConversationStoreContract:
         late = at(23, 30)
         store.count(not_understood_counter("tard le soir", late), late)
 
-        assert store.insights(DAY) == ([], [], [])
+        assert store.insights(DAY) == ([], [], [], [])
         assert store.insights(date(2026, 12, 5))[0] == [question("tard le soir", 1)]
 
     def test_a_day_lists_its_counters_in_sort_key_order(self, store: ConversationStore) -> None:
@@ -288,14 +297,14 @@ class ConversationStoreContract:
         for topic in ("suivi", "depot"):
             store.count(rating_counter(topic, {"up": 1}, at(9)), at(9))
 
-        questions, ratings, _ = store.insights(DAY)
+        questions, ratings, _, _ = store.insights(DAY)
 
         # Byte order of UTF-8: upper case, then lower case, then accented letters.
         assert [q.question for q in questions] == ["Zorro", "abonnement", "zèbre", "écran"]
         assert [r.topic for r in ratings] == ["depot", "suivi"]
 
     def test_a_day_without_counters_has_no_insights(self, store: ConversationStore) -> None:
-        assert store.insights(DAY) == ([], [], [])
+        assert store.insights(DAY) == ([], [], [], [])
 
     def test_a_counter_alone_writes_no_conversation(self, store: ConversationStore) -> None:
         counter = InsightCounter(

@@ -17,7 +17,7 @@ from chalicelib.assistant import dialogue, replies
 from chalicelib.assistant.context import TicketLine
 from chalicelib.assistant.dialogue import AssistantAdapters
 from chalicelib.assistant.insights import insights
-from chalicelib.assistant.records import QuestionCount, TopicRatings
+from chalicelib.assistant.records import OfferChoice, QuestionCount, TopicRatings
 from chalicelib.auth import Identity
 from chalicelib.shared.errors import ConflictError, NotFoundError
 from tests.fakes.assistant import FakeConversationStore
@@ -29,6 +29,10 @@ TODAY = date(2026, 12, 4)
 MONDAY_OPENING = datetime(2026, 12, 7, 7, 30, tzinfo=UTC)
 GIBBERISH = ("zorglub blorp quantique", "flurbo grimbli wazaa")
 UNDERSTOOD = "mot de passe oublié"
+# Offered three topics, the double authentication first; the phone number is masked when kept.
+UNSURE = "le code à 6 chiffres n'arrive pas sur mon 0612345678"
+TWO_FACTOR = "compte.double_authentification"
+TWO_FACTOR_LABEL = "La double authentification"
 ALICE = Identity(user_id="alice", name="Alice Martin")
 CLAIRE = Identity(user_id="claire", name="Claire Dupont")
 
@@ -122,7 +126,7 @@ def test_an_understood_question_is_answered_and_stored_with_its_topic(
         ("assistant", "compte.mot_de_passe_oublie"),
     ]
     assert stored.last_topic == "compte.mot_de_passe_oublie"
-    assert store.insights(TODAY) == ([], [], [])
+    assert store.insights(TODAY) == ([], [], [], [])
 
 
 def test_a_first_not_understood_answer_counts_the_question_and_offers_nobody(
@@ -301,3 +305,48 @@ def test_the_content_team_sees_a_weeks_not_understood_questions(
     report = insights(adapters.store, None, None, 10, NOW)
 
     assert report.not_understood == [QuestionCount(question=GIBBERISH[0], count=2)]
+
+
+def test_a_click_on_an_offered_topic_keeps_the_unsure_question_masked_with_the_topic_chosen(
+    adapters: AssistantAdapters, store: FakeConversationStore
+) -> None:
+    conversation_id = started(adapters)
+    offer = dialogue.post_message(adapters, conversation_id, None, UNSURE, NOW)
+
+    reply = dialogue.post_message(adapters, conversation_id, None, TWO_FACTOR_LABEL, NOW)
+
+    assert offer.band == "offer" and TWO_FACTOR_LABEL in offer.suggestions
+    assert reply.topic == TWO_FACTOR
+    kept = "le code a 6 chiffres n'arrive pas sur mon [téléphone]"
+    assert store.insights(TODAY)[3] == [OfferChoice(question=kept, topic=TWO_FACTOR, count=1)]
+    assert store.insights(TODAY)[0] == []
+    report = insights(adapters.store, None, None, 10, NOW)
+    assert [(c.question, c.title, c.count) for c in report.offer_choices] == [
+        (kept, "Double authentification (second facteur)", 1)
+    ]
+
+
+def test_a_suggestion_clicked_without_an_offer_before_it_is_no_choice(
+    adapters: AssistantAdapters, store: FakeConversationStore
+) -> None:
+    conversation_id = started(adapters)
+    dialogue.post_message(adapters, conversation_id, None, UNDERSTOOD, NOW)
+
+    reply = dialogue.post_message(adapters, conversation_id, None, TWO_FACTOR_LABEL, NOW)
+
+    assert reply.topic == TWO_FACTOR
+    assert store.insights(TODAY)[3] == []
+
+
+def test_an_offered_topic_reached_by_asking_again_in_other_words_is_no_choice(
+    adapters: AssistantAdapters, store: FakeConversationStore
+) -> None:
+    conversation_id = started(adapters)
+    dialogue.post_message(adapters, conversation_id, None, UNSURE, NOW)
+
+    reply = dialogue.post_message(
+        adapters, conversation_id, None, "double authentification code", NOW
+    )
+
+    assert reply.topic == TWO_FACTOR
+    assert store.insights(TODAY)[3] == []
