@@ -1,4 +1,4 @@
-"""The dialogue with ClaudIA: start, answer a message, take a rating, transcript, ticket draft.
+"""The dialogue with ClaudIA: start, answer a message, transcript, ticket draft.
 
 Services are plain functions taking their adapters (`AssistantAdapters`) and `now`. A
 message costs one read of the conversation, at most one lookup of the caller's data
@@ -6,8 +6,8 @@ message costs one read of the conversation, at most one lookup of the caller's d
 counter of a not-understood question): three AWS calls at most.
 
 The flow is here; what ClaudIA says in her own words is in replies.py, what she
-suggests and when she offers a person in policy.py, the content team's report in
-insights.py.
+suggests and when she offers a person in policy.py, what users say about her answers
+(ratings, "Aucun de ces sujets") in feedback.py, the content team's report in insights.py.
 - The answer's variant follows the profile of whoever started the conversation
   ("anonyme" without a token).
 - An invoice status asked without a number: the assistant asks for it and remembers the
@@ -46,7 +46,6 @@ from chalicelib.assistant.policy import (
     escalation_for,
     most_asked,
     not_understood_escalation,
-    rating_escalation,
     related_suggestions,
     suggested_topic,
 )
@@ -57,12 +56,10 @@ from chalicelib.assistant.records import (
     InsightCounter,
     OrganisationRef,
     Pending,
-    RatingValue,
     StoredMessage,
     TranscriptEntry,
     not_understood_counter,
     offer_choice_counter,
-    rating_counter,
     transcript_of,
 )
 from chalicelib.assistant.store import ConversationStore
@@ -118,14 +115,6 @@ class AssistantReply(Model):
     # one answers it); "refuse": not understood.
     band: Band
     suggestions: list[str]
-    escalation: Escalation | None
-
-
-class RatingResult(Model):
-    message_id: str
-    value: RatingValue
-    # What the assistant says back (a thumbs down: an apology and the person offered).
-    text: str | None
     escalation: Escalation | None
 
 
@@ -227,7 +216,7 @@ def post_message(
     if escalation is not None:
         turn.text = f"{_escalation_opening(turn)} {replies.escalation_text(escalation)}".strip()
     counter = _insight_counter(conversation, text, turn, now)
-    message_id = _record(conversation, text, turn, now)
+    message_id = record_exchange(conversation, text, turn, now)
     adapters.store.save(conversation, counter)
     return AssistantReply(
         message_id=message_id,
@@ -236,39 +225,6 @@ def post_message(
         understood=turn.understood,
         band=turn.band,
         suggestions=turn.suggestions,
-        escalation=escalation,
-    )
-
-
-def rate_message(
-    adapters: AssistantAdapters,
-    conversation_id: str,
-    message_id: str,
-    caller: Identity | None,
-    value: RatingValue,
-    now: datetime,
-) -> RatingResult:
-    """Keep a thumbs up or down on an answer; a thumbs down offers a person."""
-    conversation = owned_conversation(adapters.store, conversation_id, caller, now)
-    message = conversation.message(message_id)
-    if message is None or message.author != "assistant":
-        raise NotFoundError("Aucune réponse de l'assistant ne porte cet identifiant.")
-    previous = message.rating
-    if previous != value:
-        message.rating = value
-        conversation.updated_at = now
-        counter = None
-        if message.topic is not None:
-            increments: dict[str, int] = {value: 1}
-            if previous is not None:
-                increments[previous] = -1
-            counter = rating_counter(message.topic, increments, now)
-        adapters.store.save(conversation, counter)
-    escalation = escalation_for(rating_escalation(value), conversation_id, adapters.hours, now)
-    return RatingResult(
-        message_id=message_id,
-        value=value,
-        text=f"{replies.NEGATIVE} {replies.escalation_text(escalation)}" if escalation else None,
         escalation=escalation,
     )
 
@@ -441,7 +397,7 @@ def _insight_counter(
     return offer_choice_counter(masked(question.text), turn.topic, now)
 
 
-def _record(conversation: Conversation, text: str, turn: Turn, now: datetime) -> str:
+def record_exchange(conversation: Conversation, text: str, turn: Turn, now: datetime) -> str:
     """Append the exchange to the conversation and update what it remembers; the answer's id."""
     question_id = conversation.next_message_id()
     conversation.messages.append(

@@ -30,6 +30,12 @@ NOT_UNDERSTOOD = (
     "exemple « facture rejetée » ou « mot de passe oublié » ?"
 )
 OFFER = "Votre question porte-t-elle sur l'un de ces sujets ?"
+# The user's side of "none of the offered topics fits", as the transcript shows it.
+NONE_OF_THESE_CHOSEN = "Aucun de ces sujets"
+NONE_OF_THESE = (
+    "Reformulez votre question en quelques mots, par exemple « facture rejetée » : je "
+    "chercherai à nouveau."
+)
 STILL_NOT_UNDERSTOOD = "Je ne parviens toujours pas à comprendre votre question."
 ASKED = "Je vous mets en relation avec un conseiller."
 NEGATIVE = "Merci pour votre avis. Désolée de ne pas avoir pu vous aider."
@@ -37,6 +43,7 @@ ASK_INVOICE_NUMBER = (
     "Quel est le numéro exact de la facture (par exemple FA-2026-0001), sans caractère "
     "ajouté ? Je vous donnerai son destinataire, son statut et la date du dernier changement."
 )
+OFFER_CLOSED = "Ces sujets ne sont plus proposés : posez votre question à nouveau."
 TOO_LONG = "Cette conversation est trop longue : commencez-en une nouvelle pour continuer."
 DRAFT_HEADER = "Échange avec l'assistant ClaudIA :\n"
 DRAFT_TITLE = "Question posée à l'assistant ClaudIA"

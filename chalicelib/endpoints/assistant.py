@@ -1,5 +1,6 @@
-"""ClaudIA's routes: conversations, messages, ratings, transcript, ticket draft, insights,
-and the answers suggested while a ticket is typed (deflection) with their counter."""
+"""ClaudIA's routes: conversations, messages, ratings and "none of these", transcript, ticket
+draft, insights, and the answers suggested while a ticket is typed (deflection) with their
+counter."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from chalicelib.assistant import dialogue, insights, suggestions
+from chalicelib.assistant import dialogue, feedback, insights, suggestions
 from chalicelib.auth import SUPPORT_AGENTS
 from chalicelib.directory import Profile
 from chalicelib.endpoints import wiring
@@ -104,19 +105,34 @@ def post_message(call: Call, conversation_id: str) -> dialogue.AssistantReply:
     "PUT",
     summary="Rate one of ClaudIA's answers (a thumbs down offers a person)",
     body=RatingIn,
-    response=dialogue.RatingResult,
+    response=feedback.RatingResult,
     anonymous=True,
     errors=(404, 409, 422),
 )
-def rate_message(call: Call, conversation_id: str, message_id: str) -> dialogue.RatingResult:
+def rate_message(call: Call, conversation_id: str, message_id: str) -> feedback.RatingResult:
     body: RatingIn = call.body
-    return dialogue.rate_message(
+    return feedback.rate_message(
         wiring.assistant_adapters(),
         conversation_id,
         message_id,
         call.identity,
         body.value,
         clock.now(),
+    )
+
+
+@api.route(
+    "/assistant/conversations/{conversation_id}/messages/{message_id}/none-of-these",
+    "POST",
+    summary="None of the topics ClaudIA offered fits: counted as not understood",
+    response=dialogue.AssistantReply,
+    anonymous=True,
+    errors=(404, 409, 429),
+)
+def decline_offer(call: Call, conversation_id: str, message_id: str) -> dialogue.AssistantReply:
+    _limit_anonymous(call, "assistant-messages", ANONYMOUS_MESSAGES_PER_MINUTE, 60)
+    return feedback.decline_offer(
+        wiring.assistant_adapters(), conversation_id, message_id, call.identity, clock.now()
     )
 
 

@@ -166,7 +166,9 @@ def test_an_unsure_question_offers_topics_and_a_click_answers(
     accessibility(page)
 
 
-def test_none_of_the_offered_topics_asks_to_rephrase(page: Page, stack: LocalStack) -> None:
+def test_none_of_the_offered_topics_asks_to_rephrase_and_a_second_time_offers_a_person(
+    page: Page, stack: LocalStack
+) -> None:
     page.goto(stack.web_url + "/")
     open_claudia(page)
     dialog = page.get_by_role("dialog")
@@ -177,3 +179,12 @@ def test_none_of_the_offered_topics_asks_to_rephrase(page: Page, stack: LocalSta
     expect(conversation(page).get_by_text("Reformulez votre question")).to_be_visible()
     expect(dialog.get_by_role("group", name="Sujets proposés par ClaudIA")).to_have_count(0)
     expect(dialog.get_by_label("Votre question")).to_be_focused()
+    expect(dialog.get_by_role("button", name="Parler à un conseiller")).to_have_count(0)
+
+    ask(page, "le code à six chiffres arrive toujours pas")
+    dialog.get_by_role("button", name="Aucun de ces sujets").click()
+
+    expect(conversation(page).get_by_text("Je ne parviens toujours pas")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Parler à un conseiller")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Créer un ticket")).to_be_visible()
+    accessibility(page)

@@ -183,3 +183,25 @@ def test_two_agents_taking_one_ticket_at_once_do_not_stop_routing(
 
     assert 200 in [s for s, _ in answers] and all(s in (200, 409) for s, _ in answers), answers
     wait_until_routed(local_stack, "alice", [later["ticket_id"]])
+
+
+def test_none_of_these_sent_20_times_at_once_is_answered_and_recorded_once(
+    local_stack: LocalStack,
+) -> None:
+    status, started = local_stack.request("POST", "/assistant/conversations", {}, "alice")
+    assert status == 201, started
+    conversation = f"/assistant/conversations/{started['conversation_id']}"
+    status, offer = local_stack.request(
+        "POST", conversation + "/messages", {"text": "le code à six chiffres arrive pas"}, "alice"
+    )
+    assert (status, offer["band"]) == (200, "offer"), offer
+    path = f"{conversation}/messages/{offer['message_id']}/none-of-these"
+
+    answers = at_once(20, lambda n: local_stack.request("POST", path, {}, "alice"))
+
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200] + [409] * 19, answers
+    status, transcript = local_stack.request("GET", conversation, user="alice")
+    texts = [m["text"] for m in transcript["messages"]]
+    assert texts.count("Aucun de ces sujets") == 1, texts
+    assert len(texts) == 5  # greeting, question, offer, "none", the request to rephrase

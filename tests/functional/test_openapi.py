@@ -40,6 +40,8 @@ def test_anonymous_routes_are_exactly_those_the_contract_allows(client: Any) -> 
         ("/assistant/conversations", "post"),
         ("/assistant/conversations/{conversation_id}/messages", "post"),
         ("/assistant/conversations/{conversation_id}/messages/{message_id}/rating", "put"),
+        # An extension of the contract: "Aucun de ces sujets", answered like a message.
+        ("/assistant/conversations/{conversation_id}/messages/{message_id}/none-of-these", "post"),
         ("/assistant/conversations/{conversation_id}", "get"),
         ("/assistant/conversations/{conversation_id}/ticket-draft", "get"),
         ("/livechat/availability", "get"),

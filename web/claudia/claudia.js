@@ -18,8 +18,6 @@ import { currentSession, currentToken, recall, remember } from '../lib/session.j
 const STORE_KEY = 'claudia';
 const DRAFT_KEY = 'brouillon';
 
-const NONE_OF_THESE = 'Reformulez votre question en quelques mots, par exemple « facture rejetée » : je chercherai à nouveau.';
-
 const REASONS = {
   not_understood: 'Je n’ai pas compris vos dernières questions.',
   negative_rating: 'Ma réponse ne vous a pas aidé.',
@@ -204,13 +202,7 @@ export class ClaudiaAssistant extends HTMLElement {
   /** ClaudIA is unsure: the topics the question may be about, one button each (a click
    * asks it), and a way out when none fits. */
   offeredTopics(topics) {
-    const none = () => {
-      this.state.suggestions = [];
-      this.state.band = null;
-      this.addMessage({ id: null, author: 'assistant', text: NONE_OF_THESE, rateable: false });
-      this.renderOffers();
-      this.input.focus();
-    };
+    const none = () => this.declineOffer();
     return h('div', { role: 'group', 'aria-label': 'Sujets proposés par ClaudIA' },
       h('ul', { class: 'fr-btns-group fr-btns-group--sm fr-mb-0' },
         topics.map((topic) => h('li', {},
@@ -306,6 +298,7 @@ export class ClaudiaAssistant extends HTMLElement {
       this.state.suggestions = reply.suggestions || [];
       this.state.escalation = reply.escalation || null;
       this.state.band = reply.band || null;
+      this.state.offerId = reply.band === 'offer' ? reply.message_id : null;
       // An offer is a question back, not an answer to rate.
       this.addMessage({ id: reply.message_id, author: 'assistant', text: reply.text, rateable: reply.band !== 'offer' });
       this.renderOffers();
@@ -314,6 +307,30 @@ export class ClaudiaAssistant extends HTMLElement {
     } finally {
       this.busy = false;
       this.sendButton.disabled = false;
+      this.input.focus();
+    }
+  }
+
+  /** None of the offered topics fits: ClaudIA counts the question as not understood, asks
+   * to rephrase, and after a second one offers a person. */
+  async declineOffer() {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const reply = await this.api.post(
+        `/assistant/conversations/${encodeURIComponent(this.state.conversationId)}/messages/${encodeURIComponent(this.state.offerId)}/none-of-these`,
+      );
+      this.state.suggestions = [];
+      this.state.band = null;
+      this.state.offerId = null;
+      this.state.escalation = reply.escalation || null;
+      this.addMessage({ id: null, author: 'user', text: 'Aucun de ces sujets' });
+      this.addMessage({ id: reply.message_id, author: 'assistant', text: reply.text, rateable: false });
+      this.renderOffers();
+    } catch (error) {
+      this.showError(error);
+    } finally {
+      this.busy = false;
       this.input.focus();
     }
   }

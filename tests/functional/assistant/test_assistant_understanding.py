@@ -76,6 +76,47 @@ def test_a_click_on_an_offered_topic_answers_it_and_is_kept_as_the_users_choice_
     assert json.loads(reports.body)["knowledge_gaps"]["offer_choices"] == [chosen]
 
 
+def decline(client: Any, conversation_id: str, message_id: str) -> Any:
+    return client.http.post(
+        f"/assistant/conversations/{conversation_id}/messages/{message_id}/none-of-these",
+        headers=JSON,
+        body="",
+    )
+
+
+def test_none_of_the_offered_topics_is_a_question_not_understood_and_two_offer_a_person(
+    client: Any, auth: Headers, frozen_clock: Callable[[str], datetime]
+) -> None:
+    frozen_clock(OPEN_INSTANT)
+    conversation_id = start(client)["conversation_id"]
+    first_offer = answer(client, conversation_id, UNSURE)
+
+    first = decline(client, conversation_id, first_offer["message_id"])
+    again = decline(client, conversation_id, first_offer["message_id"])
+    second = decline(client, conversation_id, answer(client, conversation_id, UNSURE)["message_id"])
+
+    assert first.status_code == 200, first.body
+    assert json.loads(first.body)["band"] == "refuse"
+    assert json.loads(first.body)["escalation"] is None
+    assert "Reformulez votre question" in json.loads(first.body)["text"]
+    assert again.status_code == 409
+    assert again.headers["Content-Type"] == "application/problem+json"
+    escalation = json.loads(second.body)["escalation"]
+    assert escalation["reason"] == "not_understood"
+    assert escalation["actions"] == ["livechat", "ticket"]
+    assert decline(client, conversation_id, "m99").status_code == 404
+    insights = client.http.get(
+        "/agent/assistant/insights?from=2026-12-04&to=2026-12-04", headers=auth("sophie")
+    )
+    assert json.loads(insights.body)["not_understood"] == [
+        {"question": "le code a six chiffres arrive pas", "count": 2}
+    ]
+    transcript = client.http.get(f"/assistant/conversations/{conversation_id}")
+    assert [m["text"] for m in json.loads(transcript.body)["messages"]].count(
+        "Aucun de ces sujets"
+    ) == 2
+
+
 def test_a_follow_up_stays_on_the_previous_topic_or_moves_to_its_neighbour(client: Any) -> None:
     conversation_id = start(client)["conversation_id"]
     first = answer(client, conversation_id, "Qui doit facturer sur Chorus Pro ?")

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from chalicelib.assistant import dialogue, replies
+from chalicelib.assistant import dialogue, feedback, replies
 from chalicelib.assistant.context import TicketLine
 from chalicelib.assistant.dialogue import AssistantAdapters
 from chalicelib.assistant.insights import insights
@@ -205,7 +205,7 @@ def test_a_thumbs_up_is_kept_and_counted_and_offers_nobody(
     conversation_id = started(adapters)
     answer = dialogue.post_message(adapters, conversation_id, None, UNDERSTOOD, NOW)
 
-    result = dialogue.rate_message(adapters, conversation_id, answer.message_id, None, "up", NOW)
+    result = feedback.rate_message(adapters, conversation_id, answer.message_id, None, "up", NOW)
 
     assert (result.escalation, result.text) == (None, None)
     stored = store.get(conversation_id, NOW)
@@ -222,9 +222,9 @@ def test_a_thumbs_down_offers_a_person_and_moves_the_count(
 ) -> None:
     conversation_id = started(adapters)
     answer = dialogue.post_message(adapters, conversation_id, None, UNDERSTOOD, NOW)
-    dialogue.rate_message(adapters, conversation_id, answer.message_id, None, "up", NOW)
+    feedback.rate_message(adapters, conversation_id, answer.message_id, None, "up", NOW)
 
-    result = dialogue.rate_message(adapters, conversation_id, answer.message_id, None, "down", NOW)
+    result = feedback.rate_message(adapters, conversation_id, answer.message_id, None, "down", NOW)
 
     assert result.escalation is not None and result.escalation.reason == "negative_rating"
     assert result.text is not None and result.text.startswith(replies.NEGATIVE)
@@ -240,7 +240,7 @@ def test_the_same_rating_twice_writes_once(
     answer = dialogue.post_message(adapters, conversation_id, None, UNDERSTOOD, NOW)
 
     for _ in range(2):
-        dialogue.rate_message(adapters, conversation_id, answer.message_id, None, "up", NOW)
+        feedback.rate_message(adapters, conversation_id, answer.message_id, None, "up", NOW)
 
     assert store.stored_version(conversation_id) == 2
     assert store.insights(TODAY)[1][0].up == 1
@@ -251,7 +251,7 @@ def test_rating_a_question_is_not_found(adapters: AssistantAdapters) -> None:
     dialogue.post_message(adapters, conversation_id, None, UNDERSTOOD, NOW)
 
     with pytest.raises(NotFoundError):
-        dialogue.rate_message(adapters, conversation_id, "m2", None, "down", NOW)
+        feedback.rate_message(adapters, conversation_id, "m2", None, "down", NOW)
 
 
 # Who may continue, and for how long
@@ -350,3 +350,71 @@ def test_an_offered_topic_reached_by_asking_again_in_other_words_is_no_choice(
 
     assert reply.topic == TWO_FACTOR
     assert store.insights(TODAY)[3] == []
+
+
+# "Aucun de ces sujets"
+
+
+def test_none_of_the_offered_topics_counts_the_question_as_not_understood_and_keeps_it_masked(
+    adapters: AssistantAdapters, store: FakeConversationStore
+) -> None:
+    conversation_id = started(adapters)
+    offer = dialogue.post_message(adapters, conversation_id, None, UNSURE, NOW)
+
+    reply = feedback.decline_offer(adapters, conversation_id, offer.message_id, None, NOW)
+
+    assert (reply.band, reply.topic, reply.escalation) == ("refuse", None, None)
+    assert reply.text == replies.NONE_OF_THESE
+    kept = "le code a 6 chiffres n'arrive pas sur mon [téléphone]"
+    assert store.insights(TODAY)[0] == [QuestionCount(question=kept, count=1)]
+    stored = store.get(conversation_id, NOW)
+    assert stored is not None and stored.not_understood == 1
+    assert [(m.author, m.text) for m in stored.messages[-2:]] == [
+        ("user", "Aucun de ces sujets"),
+        ("assistant", replies.NONE_OF_THESE),
+    ]
+
+
+def test_declining_a_second_offer_offers_a_person(adapters: AssistantAdapters) -> None:
+    conversation_id = started(adapters)
+    first = dialogue.post_message(adapters, conversation_id, None, UNSURE, NOW)
+    declined = feedback.decline_offer(adapters, conversation_id, first.message_id, None, NOW)
+    second = dialogue.post_message(adapters, conversation_id, None, UNSURE, NOW)
+
+    reply = feedback.decline_offer(adapters, conversation_id, second.message_id, None, NOW)
+
+    assert declined.escalation is None and second.escalation is None
+    assert reply.escalation is not None
+    assert (reply.escalation.reason, reply.escalation.actions) == (
+        "not_understood",
+        ["livechat", "ticket"],
+    )
+    assert reply.text.startswith(replies.STILL_NOT_UNDERSTOOD)
+
+
+def test_only_the_last_answer_and_only_an_offer_can_be_declined_once(
+    adapters: AssistantAdapters, store: FakeConversationStore
+) -> None:
+    conversation_id = started(adapters)
+    answered = dialogue.post_message(adapters, conversation_id, None, UNDERSTOOD, NOW)
+    with pytest.raises(ConflictError):
+        feedback.decline_offer(adapters, conversation_id, answered.message_id, None, NOW)
+    offer = dialogue.post_message(adapters, conversation_id, None, UNSURE, NOW)
+    feedback.decline_offer(adapters, conversation_id, offer.message_id, None, NOW)
+
+    with pytest.raises(ConflictError):
+        feedback.decline_offer(adapters, conversation_id, offer.message_id, None, NOW)
+    with pytest.raises(NotFoundError):
+        feedback.decline_offer(adapters, conversation_id, "m99", None, NOW)
+    stored = store.get(conversation_id, NOW)
+    assert stored is not None and stored.not_understood == 1
+
+
+def test_another_users_offer_cannot_be_declined(adapters: AssistantAdapters) -> None:
+    conversation_id = started(adapters, ALICE)
+    offer = dialogue.post_message(adapters, conversation_id, ALICE, UNSURE, NOW)
+
+    with pytest.raises(NotFoundError):
+        feedback.decline_offer(adapters, conversation_id, offer.message_id, CLAIRE, NOW)
+    with pytest.raises(NotFoundError):
+        feedback.decline_offer(adapters, conversation_id, offer.message_id, None, NOW)
