@@ -209,12 +209,7 @@ def post_message(
     if conversation.user_turns >= MAX_USER_TURNS:
         raise ConflictError(replies.TOO_LONG)
     turn = answer(adapters, conversation, text)
-    if turn.band == "refuse":
-        conversation.not_understood += 1
-        turn.escalation = not_understood_escalation(conversation.not_understood) or turn.escalation
-    escalation = escalation_for(turn.escalation, conversation_id, adapters.hours, now)
-    if escalation is not None:
-        turn.text = f"{_escalation_opening(turn)} {replies.escalation_text(escalation)}".strip()
+    escalation = settle(adapters, conversation, turn, now)
     counter = _insight_counter(conversation, text, turn, now)
     message_id = record_exchange(conversation, text, turn, now)
     adapters.store.save(conversation, counter)
@@ -365,6 +360,20 @@ def _answer_turn(
     knowledge_base: KnowledgeBase, topic_id: str, profile: str | None, text: str
 ) -> Turn:
     return Turn(text, topic_id, True, related_suggestions(knowledge_base, topic_id, profile))
+
+
+def settle(
+    adapters: AssistantAdapters, conversation: Conversation, turn: Turn, now: datetime
+) -> Escalation | None:
+    """Count a turn not understood, and offer a person when the policy says so (the turn's
+    text then says why and how)."""
+    if turn.band == "refuse":
+        conversation.not_understood += 1
+        turn.escalation = not_understood_escalation(conversation.not_understood) or turn.escalation
+    escalation = escalation_for(turn.escalation, conversation.conversation_id, adapters.hours, now)
+    if escalation is not None:
+        turn.text = f"{_escalation_opening(turn)} {replies.escalation_text(escalation)}".strip()
+    return escalation
 
 
 def _escalation_opening(turn: Turn) -> str:

@@ -18,11 +18,11 @@ from chalicelib.assistant.dialogue import (
     Turn,
     owned_conversation,
     record_exchange,
+    settle,
 )
 from chalicelib.assistant.policy import (
     Escalation,
     escalation_for,
-    not_understood_escalation,
     rating_escalation,
 )
 from chalicelib.assistant.privacy import masked
@@ -80,7 +80,7 @@ def decline_offer(
     caller: Identity | None,
     now: datetime,
 ) -> AssistantReply:
-    """ "Aucun de ces sujets": none of the topics an unsure answer offered fits.
+    """None of the topics an unsure answer offered fits ("Aucun de ces sujets").
 
     The question was not understood after all: it counts towards the person offered after
     two, and is kept (masked) for the content team like a refused one. Only the
@@ -94,12 +94,9 @@ def decline_offer(
         raise ConflictError(replies.OFFER_CLOSED)
     if conversation.user_turns >= MAX_USER_TURNS:
         raise ConflictError(replies.TOO_LONG)
-    conversation.not_understood += 1
+    # Not understood after all: counted, and the second miss offers a person.
     turn = Turn(replies.NONE_OF_THESE, None, False, [])
-    turn.escalation = not_understood_escalation(conversation.not_understood)
-    escalation = escalation_for(turn.escalation, conversation_id, adapters.hours, now)
-    if escalation is not None:
-        turn.text = f"{replies.STILL_NOT_UNDERSTOOD} {replies.escalation_text(escalation)}"
+    escalation = settle(adapters, conversation, turn, now)
     question = conversation.messages[-2]
     counter = (
         not_understood_counter(masked(question.text), now) if question.author == "user" else None
