@@ -205,3 +205,39 @@ def test_none_of_these_sent_20_times_at_once_is_answered_and_recorded_once(
     texts = [m["text"] for m in transcript["messages"]]
     assert texts.count("Aucun de ces sujets") == 1, texts
     assert len(texts) == 5  # greeting, question, offer, "none", the request to rephrase
+
+
+def test_an_offered_topic_clicked_20_times_at_once_is_counted_as_a_choice_once(
+    local_stack: LocalStack,
+) -> None:
+    day = "from=2026-12-02&to=2026-12-02"  # the stack's clock starts at E2E_NOW (conftest)
+    question = "le code a six chiffres arrive pas"
+
+    def choices() -> int:
+        status, found = local_stack.request(
+            "GET", f"/agent/assistant/insights?{day}", user="sophie"
+        )
+        assert status == 200, found
+        return sum(c["count"] for c in found["offer_choices"] if c["question"] == question)
+
+    before = choices()
+    status, started = local_stack.request("POST", "/assistant/conversations", {}, "alice")
+    conversation = f"/assistant/conversations/{started['conversation_id']}"
+    status, offer = local_stack.request(
+        "POST", conversation + "/messages", {"text": "le code à six chiffres arrive pas"}, "alice"
+    )
+    assert (status, offer["band"]) == (200, "offer"), offer
+    label = {"text": "La double authentification"}
+    assert label["text"] in offer["suggestions"]
+
+    answers = at_once(
+        20, lambda n: local_stack.request("POST", conversation + "/messages", label, "alice")
+    )
+
+    # A click that reads the conversation after another one was stored is a new question
+    # (answered, 200), not a choice; the others lost the race (409). None is lost.
+    statuses = [status for status, _ in answers]
+    assert set(statuses) <= {200, 409} and 200 in statuses, answers
+    status, transcript = local_stack.request("GET", conversation, user="alice")
+    assert [m["text"] for m in transcript["messages"]].count(label["text"]) == statuses.count(200)
+    assert choices() == before + 1
