@@ -77,13 +77,20 @@ def _glued(match: re.Match[str]) -> str:
     return f" {match.lastgroup} "
 
 
-_WORD = re.compile(r"[a-z0-9œæàâäçéèêëîïôöùûüÿ]+")
+_WORD_CHARS = "a-z0-9œæàâäçéèêëîïôöùûüÿ"
+_WORD = re.compile(f"[{_WORD_CHARS}]+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 # The pseudo-word standing for any reference-like number (invoice, ticket...).
 REFERENCE_TOKEN = "numref"
 # Invoice-like references become one pseudo-word before splitting: FA-2026-0002, 2024-118.
-_REFERENCE = re.compile(r"\b(?:[a-z]{1,4}-?\d{2,}|\d{2,}[-/]\d+)(?:[-/_][a-z0-9]+)*\b")
+# Bounded by what `_WORD` keeps, not by regex word characters: "²a00" loses its "²" in the
+# split, and must read the same as "a00" (normalising twice gives the same text).
+_REFERENCE = re.compile(
+    f"(?<![{_WORD_CHARS}])"
+    r"(?:[a-z]{1,4}-?\d{2,}|\d{2,}[-/]\d+)(?:[-/_][a-z0-9]+)*"
+    f"(?![{_WORD_CHARS}])"
+)
 
 # Snowball in pure Python costs ~80 µs a word: the stems of the knowledge base's words are
 # precomputed (python -m chalicelib.assistant.index --write) so that building the

@@ -14,7 +14,7 @@ import json
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.assistant.index import indexed_texts
@@ -60,6 +60,7 @@ def test_fold_gives_the_same_key_with_or_without_accents_and_case(words: list[st
 
 @FAST
 @given(st.text())
+@example("²A00")  # found by Hypothesis: "²" hid the reference from \b, then was dropped
 def test_normalise_is_idempotent(text: str) -> None:
     assert normalise(normalise(text)) == normalise(text)
 
