@@ -182,6 +182,9 @@ def test_none_of_the_offered_topics_asks_to_rephrase_and_a_second_time_offers_a_
     expect(dialog.get_by_role("button", name="Parler à un conseiller")).to_have_count(0)
 
     ask(page, "le code à six chiffres arrive toujours pas")
+    expect(dialog.get_by_role("group", name="Sujets proposés par ClaudIA")).to_be_visible()
+    page.reload()  # the offer survives a page change, and can still be declined
+    open_claudia(page)
     dialog.get_by_role("button", name="Aucun de ces sujets").click()
 
     expect(conversation(page).get_by_text("Je ne parviens toujours pas")).to_be_visible()

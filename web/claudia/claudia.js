@@ -298,7 +298,6 @@ export class ClaudiaAssistant extends HTMLElement {
       this.state.suggestions = reply.suggestions || [];
       this.state.escalation = reply.escalation || null;
       this.state.band = reply.band || null;
-      this.state.offerId = reply.band === 'offer' ? reply.message_id : null;
       // An offer is a question back, not an answer to rate.
       this.addMessage({ id: reply.message_id, author: 'assistant', text: reply.text, rateable: reply.band !== 'offer' });
       this.renderOffers();
@@ -317,12 +316,13 @@ export class ClaudiaAssistant extends HTMLElement {
     if (this.busy) return;
     this.busy = true;
     try {
+      // The offer is the conversation's last message while its topics are shown.
+      const offer = this.state.messages.at(-1);
       const reply = await this.api.post(
-        `/assistant/conversations/${encodeURIComponent(this.state.conversationId)}/messages/${encodeURIComponent(this.state.offerId)}/none-of-these`,
+        `/assistant/conversations/${encodeURIComponent(this.state.conversationId)}/messages/${encodeURIComponent(offer.id)}/none-of-these`,
       );
       this.state.suggestions = [];
       this.state.band = null;
-      this.state.offerId = null;
       this.state.escalation = reply.escalation || null;
       this.addMessage({ id: null, author: 'user', text: 'Aucun de ces sujets' });
       this.addMessage({ id: reply.message_id, author: 'assistant', text: reply.text, rateable: false });
